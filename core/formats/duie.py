@@ -1,0 +1,274 @@
+"""DuIE 1.0 / 2.0 sentence files and schema files.
+
+DuIE 1.0 (LIC2019) lines: ``{"text", "spo_list": [{"subject", "subject_type",
+"predicate", "object", "object_type"}], ...}`` with string fields. DuIE 2.0
+writes ``object`` and ``object_type`` as ``{"@value": str, ...slots}``. Both read
+into the same :class:`Sentence`; fields we do not use, the 2.0 slot dicts and
+the order of keys are kept, so writing back what was read gives the same JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.formats.errors import FormatError, describe
+from core.formats.jsonl import atomic_write_text, iter_jsonl, read_json_any, write_jsonl_atomic
+
+_TRIPLE_FIELDS = (
+    "subject",
+    "subject_type",
+    "predicate",
+    "object",
+    "object_type",
+    "subject_span",
+    "object_span",
+    "score",
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """``[start, end)`` character offsets into the sentence text."""
+
+    start: int
+    end: int
+
+
+@dataclass
+class Triple:
+    subject: str
+    predicate: str
+    object: str
+    subject_type: str = ""
+    object_type: str = ""
+    subject_span: Span | None = None
+    object_span: Span | None = None
+    score: float | None = None
+    # Unknown fields, and DuIE 2.0's {"@value", slots} dicts under their own key.
+    extra: dict[str, Any] = field(default_factory=dict)
+    key_order: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.subject, self.predicate, self.object)
+
+
+@dataclass
+class Sentence:
+    text: str
+    triples: list[Triple] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # every other top-level field
+    has_spo_list: bool = True
+    key_order: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+
+def _string_or_value(
+    obj: Any, name: str, where: tuple[str, int | None], index: int
+) -> tuple[str, Any]:
+    """(the string, the original dict or None) of a 1.0 string or a 2.0 ``{"@value"}``."""
+    if isinstance(obj, str):
+        return obj, None
+    if isinstance(obj, dict) and isinstance(obj.get("@value"), str):
+        return obj["@value"], obj
+    raise FormatError(
+        *where,
+        f'spo_list[{index}].{name}: expected a string or {{"@value": string}}, got {describe(obj)}',
+    )
+
+
+def _span(value: Any, name: str, text: str, where: tuple[str, int | None], index: int) -> Span:
+    ok = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and 0 <= value[0] < value[1] <= len(text)
+    )
+    if not ok:
+        raise FormatError(
+            *where,
+            f"spo_list[{index}].{name}: expected [start, end] with 0 <= start < end <= "
+            f"{len(text)} (the text length), got {value!r}",
+        )
+    return Span(value[0], value[1])
+
+
+def _triple_from_json(obj: Any, text: str, where: tuple[str, int | None], index: int) -> Triple:
+    if not isinstance(obj, dict):
+        raise FormatError(*where, f"spo_list[{index}]: expected an object, got {describe(obj)}")
+    missing = [k for k in ("subject", "predicate", "object") if k not in obj]
+    if missing:
+        raise FormatError(
+            *where,
+            f"spo_list[{index}]: expected the fields subject, predicate, object; missing {', '.join(missing)}",
+        )
+    extra: dict[str, Any] = {k: v for k, v in obj.items() if k not in _TRIPLE_FIELDS}
+    values: dict[str, str] = {}
+    for name in ("subject", "predicate", "object", "subject_type", "object_type"):
+        if name not in obj:
+            values[name] = ""
+            continue
+        values[name], original = _string_or_value(obj[name], name, where, index)
+        if original is not None:
+            extra[name] = original
+    score = obj.get("score")
+    if score is not None and (not isinstance(score, int | float) or isinstance(score, bool)):
+        raise FormatError(
+            *where, f"spo_list[{index}].score: expected a number, got {describe(score)}"
+        )
+    return Triple(
+        subject=values["subject"],
+        predicate=values["predicate"],
+        object=values["object"],
+        subject_type=values["subject_type"],
+        object_type=values["object_type"],
+        subject_span=_span(obj["subject_span"], "subject_span", text, where, index)
+        if "subject_span" in obj
+        else None,
+        object_span=_span(obj["object_span"], "object_span", text, where, index)
+        if "object_span" in obj
+        else None,
+        score=float(score) if score is not None else None,
+        extra=extra,
+        key_order=tuple(obj),
+    )
+
+
+def _triple_to_json(t: Triple) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "subject": t.subject,
+        "subject_type": t.subject_type,
+        "predicate": t.predicate,
+        "object": t.object,
+        "object_type": t.object_type,
+    }
+    for name in ("subject", "subject_type", "object", "object_type"):
+        original = t.extra.get(name)
+        if isinstance(original, dict):
+            values[name] = {**original, "@value": values[name]}
+    for name in ("subject_type", "object_type"):
+        if values[name] == "" and name not in t.key_order:
+            del values[name]
+    if t.subject_span is not None:
+        values["subject_span"] = [t.subject_span.start, t.subject_span.end]
+    if t.object_span is not None:
+        values["object_span"] = [t.object_span.start, t.object_span.end]
+    if t.score is not None:
+        values["score"] = t.score
+    for k, v in t.extra.items():
+        if k not in _TRIPLE_FIELDS:
+            values[k] = v
+    return _ordered(values, t.key_order)
+
+
+def _ordered(values: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    out = {k: values[k] for k in order if k in values}
+    out.update((k, v) for k, v in values.items() if k not in out)
+    return out
+
+
+def sentence_from_json(obj: Any, path: str | Path = "<input>", line: int | None = None) -> Sentence:
+    where = (str(path), line)
+    if not isinstance(obj, dict):
+        raise FormatError(*where, f'expected an object with a "text" string, got {describe(obj)}')
+    text = obj.get("text")
+    if not isinstance(text, str):
+        found = "nothing" if "text" not in obj else describe(text)
+        raise FormatError(
+            *where, f'expected an object with a "text" string, got {found} for "text"'
+        )
+    spo = obj.get("spo_list", [])
+    if not isinstance(spo, list):
+        raise FormatError(*where, f'"spo_list": expected a list, got {describe(spo)}')
+    triples = [_triple_from_json(x, text, where, i) for i, x in enumerate(spo)]
+    extra = {k: v for k, v in obj.items() if k not in ("text", "spo_list")}
+    return Sentence(text, triples, extra, has_spo_list="spo_list" in obj, key_order=tuple(obj))
+
+
+def sentence_to_json(s: Sentence) -> dict[str, Any]:
+    values: dict[str, Any] = {"text": s.text}
+    if s.has_spo_list or s.triples:
+        values["spo_list"] = [_triple_to_json(t) for t in s.triples]
+    values.update(s.extra)
+    return _ordered(values, s.key_order)
+
+
+def read_sentences(path: str | Path, require_triples: bool = False) -> Iterator[Sentence]:
+    """Stream the sentences of a DuIE file. With ``require_triples`` a line with
+    no ``spo_list`` is an error (training and gold files need one)."""
+    for line, obj in iter_jsonl(path):
+        sentence = sentence_from_json(obj, path, line)
+        if require_triples and not sentence.has_spo_list:
+            raise FormatError(path, line, 'expected an "spo_list" (annotated data), found none')
+        yield sentence
+
+
+def write_sentences(path: str | Path, sentences: Iterable[Sentence]) -> int:
+    return write_jsonl_atomic(path, (sentence_to_json(s) for s in sentences))
+
+
+@dataclass
+class SchemaEntry:
+    subject_type: str
+    predicate: str
+    object_type: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Schema:
+    entries: list[SchemaEntry]
+
+    @property
+    def predicates(self) -> list[str]:
+        return list(dict.fromkeys(e.predicate for e in self.entries))
+
+    def types_for(self, predicate: str) -> tuple[str, str]:
+        for e in self.entries:
+            if e.predicate == predicate:
+                return e.subject_type, e.object_type
+        raise KeyError(predicate)
+
+
+def read_schema(path: str | Path) -> Schema:
+    """DuIE 1.0 schema (JSON lines of strings) or DuIE 2.0 (a JSON array whose
+    ``object_type`` is ``{"@value": str, slots}``; the dict is kept in ``extra``)."""
+    entries = []
+    for n, obj in read_json_any(path):
+        where = (str(path), n)
+        missing = [k for k in ("subject_type", "predicate", "object_type") if k not in obj]
+        if missing:
+            raise FormatError(
+                *where,
+                f"expected subject_type, predicate and object_type; missing {', '.join(missing)}",
+            )
+        extra = {
+            k: v for k, v in obj.items() if k not in ("subject_type", "predicate", "object_type")
+        }
+        names = {}
+        for key in ("subject_type", "predicate", "object_type"):
+            names[key], original = _string_or_value(obj[key], key, where, 0)
+            if original is not None:
+                extra[key] = original
+        entries.append(
+            SchemaEntry(names["subject_type"], names["predicate"], names["object_type"], extra)
+        )
+    if not entries:
+        raise FormatError(path, None, "expected at least one schema entry, found none")
+    return Schema(entries)
+
+
+def write_schema(path: str | Path, schema: Schema) -> None:
+    import json
+
+    with atomic_write_text(path) as f:
+        for e in schema.entries:
+            obj = {
+                "subject_type": e.subject_type,
+                "predicate": e.predicate,
+                "object_type": e.object_type,
+            }
+            for k, v in e.extra.items():
+                obj[k] = {**v, "@value": obj[k]} if isinstance(v, dict) and k in obj else v
+            f.write(json.dumps(obj, ensure_ascii=False) + "\n")
