@@ -1,0 +1,106 @@
+"""BERT encoders: Google-format checkpoint folders, the small demo config, building."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.compat import bert4keras
+
+# The demo encoder: small enough to train from scratch on two CPU cores.
+SMALL_CONFIG: dict[str, Any] = {
+    "hidden_size": 256,
+    "num_hidden_layers": 4,
+    "num_attention_heads": 4,
+    "intermediate_size": 1024,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.1,
+    "attention_probs_dropout_prob": 0.1,
+    "max_position_embeddings": 512,
+    "type_vocab_size": 2,
+    "initializer_range": 0.02,
+}
+
+# Keys bert4keras reads; anything else in a bert_config.json is carried along
+# untouched so the config written next to our weights stays the user's.
+_REQUIRED_KEYS = (
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "vocab_size",
+)
+
+
+@dataclass(frozen=True)
+class CheckpointFolder:
+    """A Google-BERT-format folder: ``bert_config.json``, ``vocab.txt`` and the
+    TF checkpoint ``bert_model.ckpt.*`` (``checkpoint`` is the prefix)."""
+
+    folder: Path
+    config_path: Path
+    vocab_path: Path
+    checkpoint: str
+
+
+def find_checkpoint(folder: str | Path) -> CheckpointFolder:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: not a folder (expected a BERT checkpoint folder)")
+    config, vocab = folder / "bert_config.json", folder / "vocab.txt"
+    for path in (config, vocab):
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{folder}: missing {path.name} (expected a BERT checkpoint folder)"
+            )
+    indexes = sorted(folder.glob("*.ckpt.index")) or sorted(folder.glob("*.index"))
+    if not indexes:
+        raise FileNotFoundError(
+            f"{folder}: no TensorFlow checkpoint (expected bert_model.ckpt.index and .data-*)"
+        )
+    prefix = str(indexes[0])[: -len(".index")]
+    return CheckpointFolder(folder, config, vocab, prefix)
+
+
+def read_bert_config(path: str | Path) -> dict[str, Any]:
+    try:
+        config = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: expected a JSON object with BERT hyper-parameters")
+    missing = [k for k in _REQUIRED_KEYS if k not in config]
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(missing)} (expected a BERT config)")
+    return config
+
+
+def small_config(vocab_size: int, **overrides: Any) -> dict[str, Any]:
+    return {**SMALL_CONFIG, "vocab_size": vocab_size, **overrides}
+
+
+def build_bert(
+    config: dict[str, Any],
+    checkpoint: str | None = None,
+    keep_tokens: list[int] | None = None,
+    with_mlm: bool = False,
+) -> Any:
+    """A bert4keras ``BERT`` object (``.model`` is the Keras model).
+
+    ``keep_tokens`` slices a pretrained embedding table to a cut vocabulary.
+    """
+    b4k = bert4keras()
+    config = dict(config)
+    if keep_tokens is not None:
+        config["vocab_size"] = len(keep_tokens)
+    return b4k.models.build_transformer_model(
+        config_path=None,
+        checkpoint_path=checkpoint,
+        model="bert",
+        return_keras_model=False,
+        keep_tokens=keep_tokens,
+        with_mlm=with_mlm,
+        **config,
+    )

@@ -1,0 +1,89 @@
+"""Writing encoders as Google-BERT-format TF checkpoints, and Keras weights files
+stored in float16.
+
+Our own pre-trained encoder is written in the same format as a downloaded
+Chinese BERT, so ``--base`` takes either without a special case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.compat import bert4keras
+from core.encoder.tokenizer import save_vocab
+
+
+def write_google_checkpoint(
+    bert: Any, folder: str | Path, config: dict[str, Any], vocab: list[str]
+) -> Path:
+    """Save a bert4keras BERT as ``bert_config.json``, ``vocab.txt`` and
+    ``bert_model.ckpt.*`` with the variable names of Google's release."""
+    b4k = bert4keras()
+    tf, K = b4k.tf, b4k.K
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    values: dict[str, np.ndarray] = {}
+    for layer_name, names in bert.variable_mapping().items():
+        if layer_name not in bert.layers:
+            continue
+        weights = K.batch_get_value(bert.layers[layer_name].trainable_weights)
+        for name, value in zip(names, weights, strict=False):
+            if name == "cls/seq_relationship/output_weights":
+                value = value.T
+            values[name] = value
+    with tf.Graph().as_default():
+        variables = [tf.compat.v1.Variable(v, name=n) for n, v in values.items()]
+        saver = tf.compat.v1.train.Saver(variables)
+        with tf.compat.v1.Session() as sess:
+            sess.run(tf.compat.v1.variables_initializer(variables))
+            saver.save(sess, str(folder / "bert_model.ckpt"), write_meta_graph=False)
+    config = {**config, "vocab_size": len(vocab)}
+    (folder / "bert_config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    save_vocab(folder / "vocab.txt", vocab)
+    return folder
+
+
+def save_weights_float16(model: Any, path: str | Path) -> None:
+    """Keras ``save_weights`` (HDF5), then the float32 arrays rewritten as
+    float16 to halve the file. Keras casts back to the variables' dtype on
+    ``load_weights``, so loading needs nothing special. Written atomically."""
+    import h5py
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(suffix=".h5", dir=path.parent)
+    os.close(fd)
+    try:
+        model.save_weights(tmp, save_format="h5")
+        with h5py.File(tmp, "r+") as f:
+            datasets: list[str] = []
+            f.visititems(
+                lambda name, obj: (
+                    datasets.append(name)
+                    if isinstance(obj, h5py.Dataset) and obj.dtype == np.float32
+                    else None
+                )
+            )
+            for name in datasets:
+                data = f[name][()]
+                attrs = dict(f[name].attrs)
+                del f[name]
+                ds = f.create_dataset(name, data=data.astype(np.float16))
+                for k, v in attrs.items():
+                    ds.attrs[k] = v
+        # h5py leaves freed space in place; copy to drop it.
+        compact = tmp + ".compact"
+        with h5py.File(tmp, "r") as src, h5py.File(compact, "w") as dst:
+            for k, v in src.attrs.items():
+                dst.attrs[k] = v
+            for key in src:
+                src.copy(src[key], dst, name=key)
+        os.replace(compact, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
