@@ -1,0 +1,170 @@
+"""Training a triple model: epochs of one-random-subject batches, Adam with
+warm-up and EMA, dev F1 after each epoch with the EMA weights, best model kept.
+
+Resumable: ``out_dir/state/`` holds the raw weights, the optimizer (moments
+and EMA), and the position (epoch, step) after every ``save_every`` steps and
+on interruption. Running again with the same arguments continues exactly where
+it stopped: the batch order of an epoch is a function of (seed, epoch).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.compat import set_seed
+from core.evaluation import TripleScores, score_triples
+from core.formats.duie import Sentence
+from core.jobs import Cancelled, JobContext
+from core.resume import SigintFlag, restore_optimizer, save_optimizer
+from core.triples.model import TripleModel
+from core.triples.network import make_optimizer
+from core.triples.samples import encode_training_sentence, training_batches
+
+
+@dataclass
+class TrainSettings:
+    epochs: int = 20
+    batch_size: int = 32
+    learning_rate: float = 3e-4
+    warmup_steps: int = 500
+    ema_momentum: float = 0.999
+    seed: int = 42
+    save_every: int = 100
+    eval_batch_size: int = 64
+
+
+def evaluate_model(
+    model: TripleModel, sentences: Sequence[Sentence], ctx: JobContext | None = None
+) -> TripleScores:
+    predicted = model.extract([s.text for s in sentences], batch_size=64, ctx=ctx)
+    return score_triples(
+        ([t.key() for t in s.triples] for s in sentences),
+        ([t.key() for t in p] for p in predicted),
+    )
+
+
+def train_triples(
+    model: TripleModel,
+    train: Sequence[Sentence],
+    dev: Sequence[Sentence],
+    out_dir: str | Path,
+    settings: TrainSettings | None = None,
+    ctx: JobContext | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Train ``model`` in place; the best model by dev F1 is saved to ``out_dir``."""
+    settings = settings or TrainSettings()
+    ctx = ctx or JobContext.null()
+    out_dir = Path(out_dir)
+    state_dir = out_dir.with_name(out_dir.name + ".state")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    set_seed(settings.seed)
+    predicate_ids = {p: i for i, p in enumerate(model.info.predicates)}
+    samples = [
+        s
+        for s in (
+            encode_training_sentence(model.tokenizer, x, predicate_ids, model.info.maxlen)
+            for x in train
+        )
+        if s is not None
+    ]
+    if not samples:
+        raise ValueError("no training sentence has a triple that can be located in its text")
+    steps_per_epoch = -(-len(samples) // settings.batch_size)
+    total_steps = steps_per_epoch * settings.epochs
+    train_model = model.network.train_model
+    optimizer = make_optimizer(
+        settings.learning_rate, settings.warmup_steps, total_steps, settings.ema_momentum
+    )
+    train_model.compile(optimizer=optimizer)
+
+    progress = {"epoch": 0, "step_in_epoch": 0, "history": [], "best_f1": -1.0, "losses": []}
+    progress_path = state_dir / "progress.json"
+    if progress_path.exists():
+        progress = json.loads(progress_path.read_text())
+        train_model.load_weights(str(state_dir / "weights.h5"))
+        restore_optimizer(train_model, state_dir / "optimizer.npz")
+
+    def save_state() -> None:
+        train_model.save_weights(str(state_dir / "weights.h5"))
+        save_optimizer(optimizer, state_dir / "optimizer.npz")
+        progress["settings"] = asdict(settings)
+        tmp = progress_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(progress, indent=1))
+        tmp.replace(progress_path)
+
+    run_started = time.time()
+    sigint = SigintFlag().__enter__()
+    try:
+        while progress["epoch"] < settings.epochs:
+            epoch = progress["epoch"]
+            rng = np.random.default_rng([settings.seed, epoch])
+            epoch_started = time.time()
+            for k, batch in enumerate(
+                training_batches(samples, model.network.n_predicates, settings.batch_size, rng)
+            ):
+                if k < progress["step_in_epoch"]:
+                    continue
+                done = epoch * steps_per_epoch + k
+                recent = progress["losses"][-50:]
+                loss_text = f" loss {np.mean(recent):.4f}" if recent else ""
+                ctx.report(done, total_steps, f"epoch {epoch + 1}/{settings.epochs}{loss_text}")
+                if sigint.raised:
+                    raise KeyboardInterrupt
+                loss = float(train_model.train_on_batch(batch))
+                progress["losses"] = [*progress["losses"][-199:], loss]
+                progress["step_in_epoch"] = k + 1
+                if progress["step_in_epoch"] % settings.save_every == 0:
+                    save_state()
+            # Evaluate and save with the averaged weights, then train on with the raw ones.
+            optimizer.apply_ema_weights()
+            try:
+                scores = evaluate_model(model, dev, ctx=None) if dev else None
+                record = {
+                    "epoch": epoch + 1,
+                    "loss": round(float(np.mean(progress["losses"][-steps_per_epoch:])), 5),
+                    "seconds": round(time.time() - epoch_started, 1),
+                    **(scores.summary() if scores else {}),
+                }
+                f1 = scores.f1 if scores else float(epoch)
+                if f1 > progress["best_f1"]:
+                    progress["best_f1"] = f1
+                    record["saved"] = True
+                    model.info.training = {
+                        **model.info.training,
+                        "epochs_trained": epoch + 1,
+                        "best_dev": scores.summary() if scores else None,
+                        "train_sentences": len(train),
+                        "train_samples_used": len(samples),
+                        "settings": asdict(settings),
+                    }
+                    model.save(out_dir)
+            finally:
+                optimizer.reset_old_weights()
+            progress["history"].append(record)
+            progress["epoch"] = epoch + 1
+            progress["step_in_epoch"] = 0
+            save_state()
+            (out_dir.parent / (out_dir.name + ".history.json")).write_text(
+                json.dumps(progress["history"], indent=1)
+            )
+            if on_epoch:
+                on_epoch(record)
+    except (KeyboardInterrupt, Cancelled):
+        save_state()
+        raise
+    finally:
+        sigint.__exit__()
+    return {
+        "best_f1": progress["best_f1"],
+        "history": progress["history"],
+        "seconds_this_run": round(time.time() - run_started, 1),
+        "samples": len(samples),
+    }
