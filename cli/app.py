@@ -1,0 +1,46 @@
+"""Command-line entry point: `kgstudio SUBCOMMAND ...` or `python main.py SUBCOMMAND ...`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from cli import evaluate, extract, pretrain, train
+from cli.errors import UsageError
+
+BAD_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kgstudio",
+        description="KG Studio: Chinese triple extraction, entity linking and graph clustering.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (extract, evaluate, train, pretrain):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from cli import demo
+
+        handler = demo.run
+    else:
+        handler = args.handler
+    try:
+        return handler(args) or 0
+    except (UsageError, FileNotFoundError, IsADirectoryError, ValueError) as e:
+        # core raises FormatError (a ValueError) with file:line: what was expected.
+        if os.environ.get("KGSTUDIO_DEBUG"):
+            raise
+        print(f"kgstudio: error: {e}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        print("kgstudio: interrupted", file=sys.stderr)
+        return 130

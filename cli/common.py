@@ -1,0 +1,43 @@
+"""Small helpers shared by the sub-commands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from cli.errors import UsageError
+from core.jobs import ConsoleProgress, JobContext
+
+
+def existing_file(path: str | Path, what: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"{p}: no such file ({what})")
+    if p.is_dir():
+        raise UsageError(f"{p}: is a folder, expected a file ({what})")
+    return p
+
+
+def read_corpus(path: Path) -> Iterator[str]:
+    """Plain text (one text per line) or JSON lines with a "text" field."""
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            if path.suffix in (".jsonl", ".json"):
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise UsageError(f"{path}:{n}: expected a JSON object ({e.msg})") from None
+                if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                    raise UsageError(f'{path}:{n}: expected an object with a "text" string')
+                yield obj["text"]
+            else:
+                yield line
+
+
+def console_context() -> tuple[JobContext, ConsoleProgress]:
+    bar = ConsoleProgress()
+    return JobContext(bar), bar

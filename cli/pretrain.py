@@ -1,0 +1,76 @@
+"""`pretrain mlm`: masked-language-model pre-training of an encoder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from cli.common import console_context, existing_file, read_corpus
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pretrain", help="pre-train an encoder on unlabelled text")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    m = kinds.add_parser(
+        "mlm",
+        help="masked language modelling from scratch; writes a Google-BERT-format folder",
+    )
+    m.add_argument(
+        "--corpus",
+        action="append",
+        required=True,
+        help="text file (one text per line) or JSON lines with 'text'; repeatable",
+    )
+    m.add_argument("--vocab", required=True, help="BERT vocab.txt to start from")
+    m.add_argument(
+        "--cut-vocab",
+        action="store_true",
+        help="keep only the tokens that occur in the corpus (smaller model)",
+    )
+    m.add_argument("--out", required=True, help="output folder (resumes if it holds a run)")
+    m.add_argument("--steps", type=int, default=3000)
+    m.add_argument("--batch-size", type=int, default=32)
+    m.add_argument("--maxlen", type=int, default=128)
+    m.add_argument("--lr", type=float, default=5e-4)
+    m.add_argument("--warmup", type=int, default=300)
+    m.add_argument("--seed", type=int, default=42)
+    m.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.encoder.bert import small_config
+    from core.encoder.mlm import MlmSettings, pretrain_mlm
+    from core.encoder.tokenizer import Tokenizer, cut_vocabulary, load_vocab, save_vocab
+
+    texts: list[str] = []
+    for path in args.corpus:
+        texts.extend(read_corpus(existing_file(path, "pre-training corpus")))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    saved_vocab = out / "state" / "vocab.txt"
+    if saved_vocab.exists():  # resuming: the vocabulary must not change
+        tokenizer = Tokenizer(load_vocab(saved_vocab))
+    else:
+        tokenizer = Tokenizer.from_file(existing_file(args.vocab, "vocabulary"))
+        if args.cut_vocab:
+            vocab, _ = cut_vocabulary(tokenizer, texts)
+            tokenizer = Tokenizer(vocab)
+        saved_vocab.parent.mkdir(parents=True, exist_ok=True)
+        save_vocab(saved_vocab, tokenizer.vocab)
+    settings = MlmSettings(
+        maxlen=args.maxlen,
+        batch_size=args.batch_size,
+        steps=args.steps,
+        learning_rate=args.lr,
+        warmup_steps=args.warmup,
+        seed=args.seed,
+    )
+    ctx, bar = console_context()
+    try:
+        summary = pretrain_mlm(texts, tokenizer, small_config(len(tokenizer)), out, settings, ctx)
+    finally:
+        bar.close()
+    summary.pop("history", None)
+    print(json.dumps(summary))
+    return 0

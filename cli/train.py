@@ -1,0 +1,132 @@
+"""`train triples`: train a triple extraction model on DuIE files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from cli.common import console_context, existing_file
+from cli.errors import UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a model")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    t = kinds.add_parser("triples", help="triple extraction (DuIE files)")
+    t.add_argument("--train", required=True, help="DuIE 1.0 or 2.0 JSON lines with spo_list")
+    t.add_argument("--dev", required=True, help="held-out DuIE file: F1 after each epoch")
+    t.add_argument("--schema", required=True, help="schema file: the predicates to learn")
+    base = t.add_mutually_exclusive_group(required=True)
+    base.add_argument("--base", help="Google-BERT-format checkpoint folder to fine-tune")
+    base.add_argument("--config", choices=["small"], help="a fresh small encoder (no pre-training)")
+    t.add_argument("--vocab", help="vocab.txt for --config small (default: the Chinese BERT vocab)")
+    t.add_argument(
+        "--cut-vocab",
+        action="store_true",
+        help="keep only tokens seen in the training text (smaller model)",
+    )
+    t.add_argument("--out", required=True, help="model folder to write (the best epoch)")
+    t.add_argument("--epochs", type=int, default=20)
+    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="peak learning rate (default 3e-4 from scratch, 5e-5 with --base)",
+    )
+    t.add_argument("--warmup", type=int, default=500, help="warm-up steps")
+    t.add_argument("--maxlen", type=int, default=160, help="tokens per window")
+    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--name", default=None, help="model name recorded in model.json")
+    t.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.encoder.bert import find_checkpoint, read_bert_config, small_config
+    from core.encoder.tokenizer import Tokenizer, cut_vocabulary, load_vocab
+    from core.formats.duie import read_schema, read_sentences
+    from core.triples.model import TripleModel, TripleModelInfo
+    from core.triples.training import TrainSettings, train_triples
+
+    schema = read_schema(existing_file(args.schema, "schema"))
+    train = list(read_sentences(existing_file(args.train, "training data"), require_triples=True))
+    dev = list(read_sentences(existing_file(args.dev, "dev data"), require_triples=True))
+    if not train:
+        raise UsageError(f"{args.train}: no sentences")
+    out = Path(args.out)
+    state_vocab = out.with_name(out.name + ".state") / "vocab.txt"
+
+    checkpoint, keep_tokens = None, None
+    if args.base:
+        folder = find_checkpoint(args.base)
+        config = read_bert_config(folder.config_path)
+        tokenizer = Tokenizer.from_file(folder.vocab_path)
+        checkpoint = folder.checkpoint
+        lr = args.lr or 5e-5
+    else:
+        vocab_path = args.vocab or str(
+            Path(__file__).resolve().parents[1] / "resources" / "bert_vocab" / "vocab.txt"
+        )
+        tokenizer = Tokenizer.from_file(existing_file(vocab_path, "vocabulary"))
+        config = small_config(len(tokenizer))
+        lr = args.lr or 3e-4
+    if args.cut_vocab:
+        full = tokenizer
+        if state_vocab.exists():  # resuming: keep the vocabulary of the first run
+            vocab = load_vocab(state_vocab)
+            keep_tokens = [full.token_to_id[t] for t in vocab]
+        else:
+            vocab, keep_tokens = cut_vocabulary(full, (s.text for s in train))
+        tokenizer = Tokenizer(vocab)
+        if checkpoint is None:
+            keep_tokens = None  # nothing to slice: the encoder starts fresh
+    info = TripleModelInfo(
+        predicates=schema.predicates,
+        schema=[
+            {"subject_type": e.subject_type, "predicate": e.predicate, "object_type": e.object_type}
+            for e in schema.entries
+        ],
+        maxlen=args.maxlen,
+        name=args.name or out.name,
+        training={
+            "train_file": str(args.train),
+            "dev_file": str(args.dev),
+            "base": str(args.base) if args.base else f"fresh {args.config} encoder",
+        },
+    )
+    model = TripleModel.create(
+        info, config, tokenizer, checkpoint=checkpoint, keep_tokens=keep_tokens
+    )
+    if args.cut_vocab:
+        from core.encoder.tokenizer import save_vocab
+
+        state_vocab.parent.mkdir(parents=True, exist_ok=True)
+        save_vocab(state_vocab, tokenizer.vocab)
+    settings = TrainSettings(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=lr,
+        warmup_steps=args.warmup,
+        seed=args.seed,
+    )
+    ctx, bar = console_context()
+
+    def on_epoch(record: dict) -> None:
+        bar.close()
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+
+    try:
+        result = train_triples(model, train, dev, out, settings, ctx, on_epoch=on_epoch)
+    finally:
+        bar.close()
+    print(
+        json.dumps(
+            {
+                "best_f1": round(result["best_f1"], 4),
+                "out": str(out),
+                "seconds": result["seconds_this_run"],
+            }
+        )
+    )
+    return 0
