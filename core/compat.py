@@ -23,8 +23,10 @@ simply call :func:`bert4keras` and use what it returns.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -65,13 +67,40 @@ class Bert4keras:
 _loaded: Bert4keras | None = None
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """TensorFlow's C++ start-up writes CUDA and oneDNN notices straight to file
+    descriptor 2, before any log level applies. Hide them (a real import error
+    is still raised as a Python exception) unless KGSTUDIO_DEBUG is set."""
+    if os.environ.get("KGSTUDIO_DEBUG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def bert4keras() -> Bert4keras:
     """Import TensorFlow and bert4keras once, with the shims applied."""
     global _loaded
     if _loaded is not None:
         return _loaded
-    import tensorflow as tf
-    import tf_keras as keras
+    with _quiet_native_stderr():
+        import tensorflow as tf
+        import tf_keras as keras
+
+        tf.config.list_physical_devices()  # device discovery is the other noisy step
 
     if not hasattr(keras.optimizers, "legacy"):
         raise RuntimeError("tf-keras without keras.optimizers.legacy is not supported")

@@ -1,0 +1,135 @@
+"""The network, model folders and batched extraction, on tiny encoders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.encoder.tokenizer import Tokenizer, cut_vocabulary
+from core.triples.decode import Thresholds
+from core.triples.model import TripleModel, TripleModelInfo
+
+TINY = {
+    "hidden_size": 32,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.0,
+    "attention_probs_dropout_prob": 0.0,
+    "max_position_embeddings": 64,
+    "type_vocab_size": 2,
+    "initializer_range": 0.02,
+}
+TEXTS = ["甲是乙的作者。丙丁戊己庚辛壬癸", "Hello 世界，甲和乙 2019年😀"]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(bert_tokenizer: Tokenizer) -> TripleModel:
+    from core.compat import set_seed
+
+    set_seed(1)
+    vocab, _ = cut_vocabulary(bert_tokenizer, TEXTS + ["子丑寅卯辰巳午未申酉戌亥"])
+    info = TripleModelInfo(
+        predicates=["作者", "导演", "主演"],
+        schema=[
+            {"subject_type": "图书作品", "predicate": "作者", "object_type": "人物"},
+            {"subject_type": "影视作品", "predicate": "导演", "object_type": "人物"},
+            {"subject_type": "影视作品", "predicate": "主演", "object_type": "人物"},
+        ],
+        maxlen=16,
+        # Low thresholds so that an untrained network still predicts something.
+        thresholds=Thresholds(0.2, 0.2, 0.05, 0.05),
+    )
+    return TripleModel.create(info, TINY, Tokenizer(vocab))
+
+
+def test_save_then_load_gives_identical_predictions(tiny_model: TripleModel, tmp_path) -> None:
+    before = tiny_model.extract(TEXTS)
+    assert sum(map(len, before)) > 0
+    folder = tiny_model.save(tmp_path / "model")
+    assert {p.name for p in folder.iterdir()} == {
+        "model.json",
+        "bert_config.json",
+        "vocab.txt",
+        "weights.h5",
+    }
+    loaded = TripleModel.load(folder)
+    after = loaded.extract(TEXTS)
+    assert [[(t.key(), t.subject_span, t.object_span) for t in ts] for ts in after] == [
+        [(t.key(), t.subject_span, t.object_span) for t in ts] for ts in before
+    ]
+    # float16 storage: scores agree to storage precision
+    for a, b in zip(before, after, strict=True):
+        assert [t.score for t in a] == pytest.approx([t.score for t in b], abs=2e-3)
+
+
+def test_every_span_is_an_exact_slice_of_the_original_text(tiny_model: TripleModel) -> None:
+    texts = ["ＡＢＣ\u3000甲乙😀丙\u0301丁 Hello 2019年 cafe\u0301"]
+    for text, triples in zip(texts, tiny_model.extract(texts), strict=True):
+        assert triples
+        for t in triples:
+            assert text[t.subject_span.start : t.subject_span.end] == t.subject
+            assert text[t.object_span.start : t.object_span.end] == t.object
+            assert t.subject_type and t.object_type
+
+
+def _fake_pointer_network(model: TripleModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replace the network by exact pointers: subjects are the character 甲,
+    objects of predicate 0 the character 乙 (any 乙 in the window)."""
+    vocab = model.tokenizer.vocab
+
+    def fake(fn, ids, segs, subj=None):
+        tokens = np.vectorize(lambda i: vocab[i])(ids)
+        if subj is None:
+            probs = np.zeros(ids.shape + (2,))
+            probs[tokens == "甲"] = 1.0
+            return probs
+        probs = np.zeros(ids.shape + (3, 2))
+        probs[tokens == "乙", 0, :] = 1.0
+        return probs
+
+    monkeypatch.setattr(model, "_predict", fake)
+
+
+def test_long_text_is_read_in_windows_and_merged(tiny_model: TripleModel, monkeypatch) -> None:
+    _fake_pointer_network(tiny_model, monkeypatch)
+    filler = "子丑寅卯辰巳午未申酉戌亥"
+    # maxlen 16 -> windows of 14 tokens, stride 11: the pair at 10..13 sits in the
+    # overlap of the first two windows and must come out once.
+    text = "子丑寅卯辰巳午未申酉甲乙子丑" + filler * 3 + "甲午乙"
+    (triples,) = tiny_model.extract([text])
+    found = [(t.subject_span.start, t.object_span.start) for t in triples]
+    last_jia, last_yi = text.rindex("甲"), text.rindex("乙")
+    assert (10, 11) in found
+    assert (last_jia, last_yi) in found
+    assert len(found) == len(set(found))
+    assert all(text[t.subject_span.start : t.subject_span.end] == "甲" for t in triples)
+
+
+def test_batched_extraction_equals_one_text_at_a_time(tiny_model: TripleModel) -> None:
+    together = tiny_model.extract(TEXTS, batch_size=2)
+    alone = [tiny_model.extract([t], batch_size=1)[0] for t in TEXTS]
+    assert [[t.key() for t in ts] for ts in together] == [[t.key() for t in ts] for ts in alone]
+
+
+def test_a_few_training_steps_reduce_the_loss(bert_tokenizer: Tokenizer) -> None:
+    from core.compat import set_seed
+    from core.formats.duie import Sentence, Triple
+    from core.triples.network import build_triple_network, make_optimizer
+    from core.triples.samples import encode_training_sentence, training_batches
+
+    set_seed(3)
+    sentences = [
+        Sentence("《红楼梦》的作者是曹雪芹", [Triple("红楼梦", "作者", "曹雪芹")]),
+        Sentence("《围城》是钱钟书写的小说", [Triple("围城", "作者", "钱钟书")]),
+    ]
+    vocab, _ = cut_vocabulary(bert_tokenizer, [s.text for s in sentences])
+    tok = Tokenizer(vocab)
+    samples = [encode_training_sentence(tok, s, {"作者": 0}, 32) for s in sentences]
+    assert all(samples)
+    net = build_triple_network({**TINY, "vocab_size": len(tok)}, 1)
+    net.train_model.compile(optimizer=make_optimizer(1e-3, 1, 40))
+    batch = next(training_batches(samples, 1, 2, np.random.default_rng(0)))
+    losses = [float(net.train_model.train_on_batch(batch)) for _ in range(30)]
+    assert losses[-1] < 0.5 * losses[0]
