@@ -46,4 +46,6 @@ def test_pretrained_embeddings_are_sliced_to_a_cut_vocabulary(shared_data) -> No
     keep = [0, 1, 2, 3, 4, 7, 9]
     cut = build_bert(config, checkpoint=folder.checkpoint, keep_tokens=keep)
     table = full.model.get_layer("Embedding-Token").get_weights()[0]
-    np.testing.assert_array_equal(cut.model.get_layer("Embedding-Token").get_weights()[0], table[keep])
+    np.testing.assert_array_equal(
+        cut.model.get_layer("Embedding-Token").get_weights()[0], table[keep]
+    )

@@ -6,42 +6,8 @@ import numpy as np
 import pytest
 
 from core.encoder.tokenizer import Tokenizer, cut_vocabulary
-from core.triples.decode import Thresholds
-from core.triples.model import TripleModel, TripleModelInfo
-
-TINY = {
-    "hidden_size": 32,
-    "num_hidden_layers": 1,
-    "num_attention_heads": 2,
-    "intermediate_size": 64,
-    "hidden_act": "gelu",
-    "hidden_dropout_prob": 0.0,
-    "attention_probs_dropout_prob": 0.0,
-    "max_position_embeddings": 64,
-    "type_vocab_size": 2,
-    "initializer_range": 0.02,
-}
-TEXTS = ["甲是乙的作者。丙丁戊己庚辛壬癸", "Hello 世界，甲和乙 2019年😀"]
-
-
-@pytest.fixture(scope="session")
-def tiny_model(bert_tokenizer: Tokenizer) -> TripleModel:
-    from core.compat import set_seed
-
-    set_seed(1)
-    vocab, _ = cut_vocabulary(bert_tokenizer, TEXTS + ["子丑寅卯辰巳午未申酉戌亥"])
-    info = TripleModelInfo(
-        predicates=["作者", "导演", "主演"],
-        schema=[
-            {"subject_type": "图书作品", "predicate": "作者", "object_type": "人物"},
-            {"subject_type": "影视作品", "predicate": "导演", "object_type": "人物"},
-            {"subject_type": "影视作品", "predicate": "主演", "object_type": "人物"},
-        ],
-        maxlen=16,
-        # Low thresholds so that an untrained network still predicts something.
-        thresholds=Thresholds(0.2, 0.2, 0.05, 0.05),
-    )
-    return TripleModel.create(info, TINY, Tokenizer(vocab))
+from core.triples.model import TripleModel
+from tests.conftest import TEXTS, TINY
 
 
 def test_save_then_load_gives_identical_predictions(tiny_model: TripleModel, tmp_path) -> None:
