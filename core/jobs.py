@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -22,8 +22,13 @@ class Cancelled(Exception):
 
 
 class JobContext:
-    def __init__(self, on_progress: ProgressCallback | None = None) -> None:
+    def __init__(
+        self,
+        on_progress: ProgressCallback | None = None,
+        on_partial: Callable[[Any], None] | None = None,
+    ) -> None:
         self._on_progress = on_progress
+        self._on_partial = on_partial
         self._cancel = threading.Event()
         self._first: tuple[float, int] | None = None
         self._last: tuple[float, int, int] | None = None
@@ -41,6 +46,12 @@ class JobContext:
         if self._on_progress is not None:
             self._on_progress(done, total, message)
         self.check_cancelled()
+
+    def partial(self, value: Any) -> None:
+        """Hand over a finished part of the result (a batch of predictions) so
+        that it is kept even if the job is cancelled later."""
+        if self._on_partial is not None:
+            self._on_partial(value)
 
     def check_cancelled(self) -> None:
         if self._cancel.is_set():

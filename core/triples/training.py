@@ -58,8 +58,10 @@ def train_triples(
     settings: TrainSettings | None = None,
     ctx: JobContext | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    keep_state: bool = True,
 ) -> dict[str, Any]:
-    """Train ``model`` in place; the best model by dev F1 is saved to ``out_dir``."""
+    """Train ``model`` in place; the best model by dev F1 is saved to ``out_dir``.
+    With ``keep_state=False`` the resume state is deleted once training ends."""
     settings = settings or TrainSettings()
     ctx = ctx or JobContext.null()
     out_dir = Path(out_dir)
@@ -120,6 +122,10 @@ def train_triples(
                     raise KeyboardInterrupt
                 loss = float(train_model.train_on_batch(batch))
                 progress["losses"] = [*progress["losses"][-199:], loss]
+                if (done + 1) % 10 == 0:
+                    ctx.partial(
+                        {"step": done + 1, "loss": float(np.mean(progress["losses"][-10:]))}
+                    )
                 progress["step_in_epoch"] = k + 1
                 if progress["step_in_epoch"] % settings.save_every == 0:
                     save_state()
@@ -162,6 +168,10 @@ def train_triples(
         raise
     finally:
         sigint.__exit__()
+    if not keep_state:
+        import shutil
+
+        shutil.rmtree(state_dir, ignore_errors=True)
     return {
         "best_f1": progress["best_f1"],
         "history": progress["history"],
