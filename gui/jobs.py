@@ -1,0 +1,224 @@
+"""Running core jobs off the UI thread.
+
+A core job is a callable ``fn(ctx) -> result`` that reports progress through
+``ctx.report(done, total, message)`` and stops when ``ctx`` is cancelled (see
+``core.jobs``). :class:`Worker` runs one on a thread pool and turns what happens
+into Qt signals; :class:`JobRunner` keeps at most one current job per owner (a
+panel), drops results of jobs that were replaced, and runs TensorFlow work on a
+single-thread lane so one model is never called from two threads at once.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from core.jobs import Cancelled, JobContext
+
+# Progress signals are throttled: a job may report thousands of times a second.
+_PROGRESS_INTERVAL = 0.05
+
+
+class WorkerSignals(QObject):
+    """A QRunnable is not a QObject, so its signals live here."""
+
+    started = Signal()
+    progress = Signal(int, int, str, object)  # done, total, message, eta seconds or None
+    partial = Signal(object)  # intermediate results the job hands over as it goes
+    returned = Signal(object)
+    errored = Signal(str, str)  # one-line message, full traceback
+    cancelled = Signal()
+    finished = Signal()
+
+
+class Worker(QRunnable):
+    def __init__(self, fn: Callable[[JobContext], Any], name: str = "") -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.fn = fn
+        self.name = name
+        self.signals = WorkerSignals()
+        self.ctx = JobContext(self._on_progress, self.signals.partial.emit)
+        self._last_emit = 0.0
+        self.done = False
+
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if now - self._last_emit >= _PROGRESS_INTERVAL or done >= total:
+            self._last_emit = now
+            self.signals.progress.emit(done, total, message, self.ctx.eta_seconds())
+
+    def cancel(self) -> None:
+        self.ctx.cancel()
+
+    def run(self) -> None:
+        self.signals.started.emit()
+        try:
+            result = self.fn(self.ctx)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except Exception as e:  # every failure reaches the window as a message
+            message = str(e) or e.__class__.__name__
+            self.signals.errored.emit(message.splitlines()[0], traceback.format_exc())
+        else:
+            if self.ctx.cancelled:
+                self.signals.cancelled.emit()
+            else:
+                self.signals.returned.emit(result)
+        finally:
+            self.done = True
+            self.signals.finished.emit()
+
+
+class JobRunner(QObject):
+    """Owns the thread pools and the current job of each owner."""
+
+    # For the status bar: any job's start, progress and end.
+    job_started = Signal(str, str)  # owner, name
+    job_progress = Signal(str, int, int, str, object)
+    job_ended = Signal(str)
+    job_failed = Signal(str, str, str)  # owner, message, traceback
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._general = QThreadPool(self)
+        self._general.setMaxThreadCount(2)
+        self._tensorflow = QThreadPool(self)
+        self._tensorflow.setMaxThreadCount(1)
+        self._current: dict[str, Worker] = {}
+        self._all: list[Worker] = []
+
+    def submit(
+        self,
+        owner: str,
+        fn: Callable[[JobContext], Any],
+        *,
+        name: str = "",
+        tensorflow: bool = False,
+        on_result: Callable[[Any], None] | None = None,
+        on_partial: Callable[[Any], None] | None = None,
+        on_error: Callable[[str, str], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+    ) -> Worker:
+        """Run ``fn`` for ``owner``; a job the owner was still running is cancelled
+        and whatever it returns later is ignored."""
+        self.cancel(owner)
+        worker = Worker(fn, name)
+        relay = _Relay(
+            self, owner, worker, on_result, on_partial, on_error, on_cancelled, on_finished
+        )
+        worker.relay = relay  # keeps it alive as long as the worker
+        self._current[owner] = worker
+        self._all = [w for w in self._all if not w.done] + [worker]
+        sig = worker.signals
+        sig.started.connect(relay.started)
+        sig.progress.connect(relay.progress)
+        sig.partial.connect(relay.partial)
+        sig.returned.connect(relay.returned)
+        sig.errored.connect(relay.errored)
+        sig.cancelled.connect(relay.cancelled)
+        sig.finished.connect(relay.finished)
+        (self._tensorflow if tensorflow else self._general).start(worker)
+        return worker
+
+    def _is_current(self, owner: str, worker: Worker) -> bool:
+        return self._current.get(owner) is worker
+
+    def _release(self, owner: str, worker: Worker) -> bool:
+        if self._current.get(owner) is worker:
+            del self._current[owner]
+            self.job_ended.emit(owner)
+            return True
+        return False
+
+    def current(self, owner: str) -> Worker | None:
+        return self._current.get(owner)
+
+    def is_busy(self, owner: str) -> bool:
+        return owner in self._current
+
+    def cancel(self, owner: str) -> None:
+        worker = self._current.pop(owner, None)
+        if worker is not None:
+            worker.cancel()
+            self.job_ended.emit(owner)
+
+    def cancel_all(self) -> None:
+        for owner in list(self._current):
+            self.cancel(owner)
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Cancel everything and wait for the threads (on quit)."""
+        self.cancel_all()
+        for w in self._all:
+            w.cancel()
+        ok = self._general.waitForDone(timeout_ms)
+        return self._tensorflow.waitForDone(timeout_ms) and ok
+
+
+class _Relay(QObject):
+    """Lives on the UI thread, so the worker's signals reach it queued; drops
+    everything from a worker that is no longer its owner's current job."""
+
+    def __init__(
+        self,
+        runner: JobRunner,
+        owner: str,
+        worker: Worker,
+        on_result,
+        on_partial,
+        on_error,
+        on_cancelled,
+        on_finished,
+    ) -> None:
+        super().__init__(runner)
+        self.runner, self.owner, self.worker = runner, owner, worker
+        self.on_result, self.on_partial, self.on_error = on_result, on_partial, on_error
+        self.on_cancelled, self.on_finished = on_cancelled, on_finished
+
+    def _current(self) -> bool:
+        return self.runner._is_current(self.owner, self.worker)
+
+    @Slot()
+    def started(self) -> None:
+        if self._current():
+            self.runner.job_started.emit(self.owner, self.worker.name)
+
+    @Slot(int, int, str, object)
+    def progress(self, done: int, total: int, message: str, eta: object) -> None:
+        if self._current():
+            self.runner.job_progress.emit(self.owner, done, total, message, eta)
+
+    @Slot(object)
+    def partial(self, value: object) -> None:
+        if self._current() and self.on_partial:
+            self.on_partial(value)
+
+    @Slot(object)
+    def returned(self, value: object) -> None:
+        if self._current() and self.on_result:
+            self.on_result(value)
+
+    @Slot(str, str)
+    def errored(self, message: str, tb: str) -> None:
+        if not self._current():
+            return
+        if self.on_error:
+            self.on_error(message, tb)
+        self.runner.job_failed.emit(self.owner, message, tb)
+
+    @Slot()
+    def cancelled(self) -> None:
+        if self.on_cancelled:
+            self.on_cancelled()
+
+    @Slot()
+    def finished(self) -> None:
+        if self.runner._release(self.owner, self.worker) and self.on_finished:
+            self.on_finished()
+        self.deleteLater()

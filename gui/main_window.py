@@ -1,0 +1,292 @@
+"""The main window: one tab per capability, menus, the job status bar with
+progress, ETA and Cancel, and an error banner for anything that goes wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.jobs import format_duration
+from gui.dialogs import ShortcutsDialog
+from gui.jobs import JobRunner
+from gui.triples_panel import SHORTCUTS, TriplesPanel
+
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+
+
+class ErrorBanner(QWidget):
+    """A dismissible red line at the top of the window; details on demand."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet("background: #fde7e9; color: #8a1120;")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self.label = QLabel("")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.label, 1)
+        self.details_button = QPushButton("Details")
+        self.details_button.clicked.connect(self._show_details)
+        layout.addWidget(self.details_button)
+        close = QPushButton("✕")
+        close.setFixedWidth(28)
+        close.clicked.connect(self.hide)
+        layout.addWidget(close)
+        self.details = ""
+        self.hide()
+
+    def show_error(self, message: str, details: str = "") -> None:
+        self.label.setText(message)
+        self.details = details
+        self.details_button.setVisible(bool(details))
+        self.show()
+
+    def _show_details(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Error details", self.label.text(), parent=self)
+        box.setDetailedText(self.details)
+        box.exec()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings("KG Studio", "KG Studio")
+        self.setWindowTitle("KG Studio")
+        self.runner = JobRunner(self)
+        self.project: Any = None
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.banner = ErrorBanner()
+        layout.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self.triples = TriplesPanel(self.runner)
+        self.triples.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.tabs.addTab(self.triples, "Triples")
+
+        self._build_status_bar()
+        self._build_menus()
+        self.runner.job_started.connect(self._job_started)
+        self.runner.job_progress.connect(self._job_progress)
+        self.runner.job_ended.connect(self._job_ended)
+        self.runner.job_failed.connect(lambda owner, m, tb: self.banner.show_error(m, tb))
+
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+
+    # -- status bar --------------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.job_label = QLabel("")
+        self.job_progress = QProgressBar()
+        self.job_progress.setMaximumWidth(220)
+        self.job_eta = QLabel("")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_jobs)
+        for w in (self.job_label, self.job_progress, self.job_eta, self.cancel_button):
+            bar.addPermanentWidget(w)
+            w.hide()
+        self._job_owner = ""
+
+    def _job_started(self, owner: str, name: str) -> None:
+        self._job_owner = owner
+        self.job_label.setText(name)
+        self.job_progress.setRange(0, 0)
+        for w in (self.job_label, self.job_progress, self.job_eta, self.cancel_button):
+            w.show()
+
+    def _job_progress(self, owner: str, done: int, total: int, message: str, eta: Any) -> None:
+        self.job_label.setText(message)
+        if total > 0:
+            self.job_progress.setRange(0, total)
+            self.job_progress.setValue(done)
+        self.job_eta.setText(f"{format_duration(eta)} left" if eta is not None else "")
+
+    def _job_ended(self, owner: str) -> None:
+        for w in (self.job_label, self.job_progress, self.job_eta, self.cancel_button):
+            w.hide()
+
+    def cancel_jobs(self) -> None:
+        self.runner.cancel_all()
+        self.statusBar().showMessage("Cancelling…", 3000)
+
+    # -- menus -------------------------------------------------------------------------
+
+    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        self._action(m, "&Open project…", self.open_project_dialog, QKeySequence.StandardKey.Open)
+        self._action(m, "&New project…", self.new_project_dialog, QKeySequence.StandardKey.New)
+        self._action(m, "&Import DuIE file…", self.import_dialog, "Ctrl+I")
+        self._action(m, "&Export DuIE file…", lambda: self.export_dialog(False), "Ctrl+E")
+        self._action(m, "Export &reviewed only…", lambda: self.export_dialog(True), "Ctrl+Shift+E")
+        m.addSeparator()
+        self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        m = self.menuBar().addMenu("&Edit")
+        self._action(m, "&Undo", self.triples.undo, "Ctrl+Z")
+        self._action(m, "&Redo", self.triples.redo, "Ctrl+Shift+Z")
+
+        m = self.menuBar().addMenu("&Model")
+        self._action(m, "&Choose model folder…", self.choose_model_dialog, "Ctrl+M")
+        self._action(
+            m,
+            "&Pre-annotate unreviewed documents",
+            lambda: self.triples.pre_annotate(True),
+            "Ctrl+R",
+        )
+        self._action(
+            m,
+            "Pre-annotate &all documents",
+            lambda: self.triples.pre_annotate(False),
+            "Ctrl+Shift+R",
+        )
+        self._action(m, "Cancel the running job", self.cancel_jobs, "Ctrl+.")
+
+        m = self.menuBar().addMenu("&Help")
+        self._action(m, "&Keyboard shortcuts", self.show_shortcuts, "F1")
+
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        window = [
+            ("Ctrl+O", "open a project"),
+            ("Ctrl+N", "new project"),
+            ("Ctrl+I", "import a DuIE file into the project"),
+            ("Ctrl+E / Ctrl+Shift+E", "export all / reviewed documents"),
+            ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo (survives a restart)"),
+            ("Ctrl+M", "choose a model folder"),
+            ("Ctrl+R / Ctrl+Shift+R", "pre-annotate unreviewed / all documents"),
+            ("Ctrl+.", "cancel the running job"),
+            ("F1", "this list"),
+        ]
+        return SHORTCUTS + window
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.shortcut_list(), self).exec()
+
+    # -- project and model -------------------------------------------------------------
+
+    def open_project(self, path: str | Path, create: bool = False) -> bool:
+        from core.store import Project
+
+        try:
+            project = Project.open(path, create=create)
+        except Exception as e:  # locked, newer version, not a project: say so, keep the old one
+            self.banner.show_error(f"Cannot open {path}: {e}")
+            return False
+        if self.project is not None:
+            self.runner.cancel("triples")
+            self.project.close()
+        self.project = project
+        self.settings.setValue("project/last", str(Path(path).resolve()))
+        self.setWindowTitle(f"KG Studio — {Path(path).name}")
+        self.triples.set_project(project)
+        self.banner.hide()
+        return True
+
+    def set_model_dir(self, folder: str | Path) -> bool:
+        folder = Path(folder)
+        meta = folder / "model.json"
+        try:
+            import json
+
+            info = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            self.banner.show_error(f"{folder} is not a KG Studio model folder: {e}")
+            return False
+        self.triples.model_dir = folder
+        self.triples.set_schema(info.get("schema", []))
+        self.settings.setValue("model/last", str(folder.resolve()))
+        self.statusBar().showMessage(f"Model: {info.get('name', folder.name)}", 6000)
+        return True
+
+    def open_project_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", "", "KG Studio projects (*.kgs)"
+        )
+        if path:
+            self.open_project(path)
+
+    def new_project_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New project", "", "KG Studio projects (*.kgs)")
+        if path:
+            if not path.endswith(".kgs"):
+                path += ".kgs"
+            self.open_project(path, create=True)
+
+    def import_dialog(self) -> None:
+        if self.project is None:
+            self.banner.show_error("Open or create a project first (File → New project).")
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import DuIE file", "", "JSON lines (*.json *.jsonl);;All files (*)"
+        )
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str | Path) -> None:
+        """Bad files leave the project as it was and say where they went wrong."""
+        try:
+            n = self.project.import_file(path)
+        except Exception as e:
+            self.banner.show_error(f"Nothing was imported: {e}")
+            return
+        self.statusBar().showMessage(f"Imported {n} documents from {Path(path).name}", 6000)
+        self.triples.set_project(self.project)
+
+    def export_dialog(self, reviewed_only: bool) -> None:
+        if self.project is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export DuIE file", "", "JSON lines (*.jsonl)")
+        if path:
+            try:
+                n = self.project.export_file(path, reviewed_only=reviewed_only)
+            except Exception as e:
+                self.banner.show_error(f"Export failed: {e}")
+                return
+            self.statusBar().showMessage(f"Exported {n} documents to {path}", 6000)
+
+    def choose_model_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder")
+        if folder:
+            self.set_model_dir(folder)
+
+    # -- closing -----------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.runner.shutdown()
+        if self.project is not None:
+            self.project.close()
+            self.project = None
+        super().closeEvent(event)

@@ -1,0 +1,494 @@
+"""The Triples panel: review model annotations with the keyboard, add triples
+by selecting text, pre-annotate the project in the background.
+
+Every action is an operation on the project store (``core.store``); the
+widgets only show what the store holds afterwards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.annotated_text import AnnotatedTextView, Highlight
+from gui.dialogs import EditTripleDialog, PredicatePicker
+from gui.jobs import JobRunner
+from gui.statistics_view import StatisticsView
+from gui.triple_table import DocumentListModel, TripleTableModel
+
+OWNER = "triples"
+FILTERS = [
+    ("All documents", "all"),
+    ("Unreviewed", "unreviewed"),
+    ("Has rejections", "rejections"),
+    ("Low score", "low_score"),
+]
+
+# (key, action) pairs shown in Help → Shortcuts; the panel's QActions use them.
+SHORTCUTS = [
+    ("J / K", "next / previous triple"),
+    ("A", "accept the selected triple"),
+    ("X", "reject the selected triple"),
+    ("E", "edit the selected triple"),
+    ("Delete", "delete a triple you added"),
+    ("Enter", "accept the rest of the document, go to the next unreviewed one"),
+    ("N / P", "next / previous document"),
+    ("S", "use the selected text as subject of a new triple"),
+    ("O", "use the selected text as object, then choose the predicate"),
+    ("Esc", "forget a pending subject"),
+]
+
+
+class TriplesPanel(QWidget):
+    message = Signal(str)  # one line for the status bar
+
+    def __init__(self, runner: JobRunner, parent=None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.project: Any = None
+        self.model_dir: Path | None = None
+        self.schema: list[dict[str, str]] = []
+        self.doc: Any = None
+        self.selection: tuple[int, int] | None = None
+        self.pending_subject: tuple[int, int] | None = None
+        self._build()
+        self._build_actions()
+
+    # -- layout ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        self.filter_box = QComboBox()
+        for label, _ in FILTERS:
+            self.filter_box.addItem(label)
+        self.filter_box.currentIndexChanged.connect(lambda _: self.refresh_documents())
+        lv.addWidget(self.filter_box)
+        self.doc_model = DocumentListModel(self)
+        self.doc_list = QListView()
+        self.doc_list.setModel(self.doc_model)
+        self.doc_list.setUniformItemSizes(True)
+        self.doc_list.selectionModel().currentChanged.connect(self._on_document_chosen)
+        lv.addWidget(self.doc_list)
+        self.doc_count = QLabel("")
+        lv.addWidget(self.doc_count)
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        self.header = QLabel("Open a project or import a DuIE file (File menu).")
+        self.header.setWordWrap(True)
+        rv.addWidget(self.header)
+        self.text_view = AnnotatedTextView()
+        self.text_view.text_selected.connect(self._on_text_selected)
+        self.table_model = TripleTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_text())
+        self.table.doubleClicked.connect(lambda _: self.edit())
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.text_view)
+        split.addWidget(self.table)
+        split.setSizes([260, 240])
+        rv.addWidget(split, 1)
+        buttons = QHBoxLayout()
+        self.pending_label = QLabel("")
+        for label, slot in (
+            ("Accept (A)", self.accept),
+            ("Reject (X)", self.reject),
+            ("Edit (E)", self.edit),
+            ("Accept rest ⏎", self.accept_rest),
+            ("Subject from selection (S)", self.take_subject),
+            ("Object from selection (O)", self.take_object),
+        ):
+            b = QPushButton(label)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the review
+            b.clicked.connect(slot)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        rv.addLayout(buttons)
+        rv.addWidget(self.pending_label)
+
+        self.views = QTabWidget()
+        self.views.addTab(right, "Review")
+        self.statistics = StatisticsView()
+        self.views.addTab(self.statistics, "Statistics")
+        self.views.currentChanged.connect(lambda _: self.refresh_statistics())
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.views)
+        split.setSizes([330, 870])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+
+    def _build_actions(self) -> None:
+        def add(keys: str | list[str], slot) -> QAction:
+            action = QAction(self)
+            seqs = [keys] if isinstance(keys, str) else keys
+            action.setShortcuts([QKeySequence(k) for k in seqs])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            return action
+
+        add("J", lambda: self.move_triple(1))
+        add("K", lambda: self.move_triple(-1))
+        add("A", self.accept)
+        add("X", self.reject)
+        add("E", self.edit)
+        add("Delete", self.delete_added)
+        add(["Return", "Enter"], self.accept_rest)
+        add("N", lambda: self.move_document(1))
+        add("P", lambda: self.move_document(-1))
+        add("S", self.take_subject)
+        add("O", self.take_object)
+        add("Esc", self.forget_pending)
+
+    # -- project -----------------------------------------------------------------------
+
+    def set_project(self, project: Any, schema: list[dict[str, str]] | None = None) -> None:
+        self.project = project
+        if schema is not None:
+            self.schema = schema
+        self.doc = None
+        self.refresh_documents()
+        if self.doc_model.rows:
+            first = project.next_unreviewed(-1) or self.doc_model.rows[0].id
+            self.show_document(first)
+        else:
+            self._show_empty()
+
+    def refresh_statistics(self) -> None:
+        if self.project is not None and self.views.currentWidget() is self.statistics:
+            self.statistics.show_statistics(self.project.statistics())
+
+    def set_schema(self, schema: list[dict[str, str]]) -> None:
+        self.schema = schema
+
+    def current_filter(self) -> str:
+        return FILTERS[self.filter_box.currentIndex()][1]
+
+    def refresh_documents(self) -> None:
+        if self.project is None:
+            self.doc_model.set_rows([])
+            return
+        rows = self.project.documents(self.current_filter())
+        self.doc_model.set_rows(rows)
+        total = self.project.count_documents()
+        self.doc_count.setText(f"{len(rows)} of {total} documents")
+        if self.doc is not None:
+            self._select_in_list(self.doc.id)
+
+    def _select_in_list(self, doc_id: int) -> None:
+        row = self.doc_model.row_of(doc_id)
+        if row is None:
+            return
+        index = self.doc_model.index(row)
+        sm = self.doc_list.selectionModel()
+        sm.blockSignals(True)
+        sm.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        sm.blockSignals(False)
+        self.doc_list.scrollTo(index)
+
+    def _on_document_chosen(self, current, previous) -> None:
+        if current.isValid():
+            self.show_document(self.doc_model.rows[current.row()].id)
+
+    def show_document(self, doc_id: int, row: int = 0) -> None:
+        self.doc = self.project.document(doc_id)
+        self.pending_subject = None
+        self.pending_label.setText("")
+        self.table_model.set_rows(self.doc.annotations)
+        if self.doc.annotations:
+            self.table.selectRow(max(0, min(row, len(self.doc.annotations) - 1)))
+        self._select_in_list(doc_id)
+        self._show_text()
+
+    def _show_empty(self) -> None:
+        self.doc = None
+        self.table_model.set_rows([])
+        self.text_view.show_text("", [])
+        self.header.setText("This project has no documents yet: import a DuIE file (File menu).")
+
+    def current_annotation(self) -> Any:
+        row = self.table.currentIndex().row()
+        if self.doc is None or not (0 <= row < len(self.table_model.rows)):
+            return None
+        return self.table_model.rows[row]
+
+    def _show_text(self) -> None:
+        if self.doc is None:
+            return
+        highlights = []
+        for a in self.doc.annotations:
+            if a.status == "rejected":
+                continue
+            if a.subject_span:
+                highlights.append(Highlight(a.subject_span.start, a.subject_span.end, "subject"))
+            if a.object_span:
+                highlights.append(Highlight(a.object_span.start, a.object_span.end, "object"))
+        selected = None
+        a = self.current_annotation()
+        if a is not None and a.subject_span and a.object_span:
+            selected = (
+                Highlight(a.subject_span.start, a.subject_span.end, "subject"),
+                Highlight(a.object_span.start, a.object_span.end, "object"),
+                a.predicate,
+            )
+        self.text_view.show_text(self.doc.text, highlights, selected)
+        state = "reviewed" if self.doc.reviewed else "not reviewed yet"
+        counts: dict[str, int] = {}
+        for x in self.doc.annotations:
+            counts[x.status] = counts.get(x.status, 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no triples"
+        self.header.setText(f"<b>Document {self.doc.position + 1}</b> — {state} — {summary}")
+
+    # -- review ------------------------------------------------------------------------
+
+    def move_triple(self, step: int) -> None:
+        n = len(self.table_model.rows)
+        if n:
+            row = self.table.currentIndex().row()
+            self.table.selectRow(max(0, min(n - 1, (row if row >= 0 else -step) + step)))
+
+    def move_document(self, step: int) -> None:
+        if self.doc is None or not self.doc_model.rows:
+            return
+        row = self.doc_model.row_of(self.doc.id)
+        row = 0 if row is None else max(0, min(len(self.doc_model.rows) - 1, row + step))
+        self.show_document(self.doc_model.rows[row].id)
+
+    def _after_edit(self, doc_id: int | None = None, row: int | None = None) -> None:
+        keep = self.table.currentIndex().row() if row is None else row
+        self.show_document(doc_id if doc_id is not None else self.doc.id, row=keep)
+        self.refresh_documents()
+
+    def _set_status(self, status: str) -> None:
+        a = self.current_annotation()
+        if a is None:
+            return
+        self.project.set_status(a.id, status)
+        self.message.emit(f"{status}: {a.subject} —{a.predicate}→ {a.object}")
+        row = self.table.currentIndex().row()
+        self._after_edit(row=min(row + 1, len(self.table_model.rows) - 1))
+
+    def accept(self) -> None:
+        self._set_status("accepted")
+
+    def reject(self) -> None:
+        self._set_status("rejected")
+
+    def delete_added(self) -> None:
+        a = self.current_annotation()
+        if a is not None and a.status == "added":
+            self.project.delete_annotation(a.id)
+            self._after_edit()
+
+    def edit(self) -> None:
+        a = self.current_annotation()
+        if a is None:
+            return
+        predicates = sorted({e["predicate"] for e in self.schema})
+        dialog = EditTripleDialog(a.subject, a.predicate, a.object, predicates, self)
+        while dialog.exec():
+            subject, predicate, obj = dialog.values()
+            s_span = _locate(self.doc.text, subject, a.subject_span)
+            o_span = _locate(self.doc.text, obj, a.object_span)
+            if not subject or not obj or not predicate:
+                dialog.error.setText("Subject, predicate and object must not be empty.")
+                continue
+            if s_span is None or o_span is None:
+                missing = subject if s_span is None else obj
+                dialog.error.setText(f"“{missing}” does not occur in the text.")
+                continue
+            types = self._types_for(predicate)
+            self.project.update_annotation(
+                a.id,
+                subject=subject,
+                predicate=predicate,
+                object=obj,
+                subject_span=s_span,
+                object_span=o_span,
+                subject_type=types[0] or a.subject_type,
+                object_type=types[1] or a.object_type,
+            )
+            self._after_edit()
+            return
+
+    def accept_rest(self) -> None:
+        if self.doc is None:
+            return
+        self.project.accept_rest(self.doc.id)
+        nxt = self.project.next_unreviewed(self.doc.position)
+        if nxt is None:
+            self.message.emit("Every document is reviewed.")
+            self._after_edit()
+        else:
+            self.refresh_documents()
+            self.show_document(nxt)
+
+    # -- adding by selection -------------------------------------------------------------
+
+    def _on_text_selected(self, start: int, end: int) -> None:
+        self.selection = (start, end)
+
+    def take_subject(self) -> None:
+        if self.doc is None or self.selection is None:
+            self.message.emit("Select the subject in the text first, then press S.")
+            return
+        self.pending_subject = self.selection
+        s, e = self.pending_subject
+        self.pending_label.setText(
+            f"Subject: “{self.doc.text[s:e]}” — now select the object and press O (Esc cancels)."
+        )
+
+    def take_object(self) -> None:
+        if self.doc is None or self.pending_subject is None or self.selection is None:
+            self.message.emit("Press S on a selected subject first, then select the object.")
+            return
+        from core.formats.duie import Span
+
+        (ss, se), (os_, oe) = self.pending_subject, self.selection
+        subject, obj = self.doc.text[ss:se], self.doc.text[os_:oe]
+        picker = PredicatePicker(self.schema, subject, obj, parent=self)
+        if not picker.exec() or picker.chosen is None:
+            return
+        chosen = picker.chosen
+        self.project.add_annotation(
+            self.doc.id,
+            subject,
+            chosen["predicate"],
+            obj,
+            Span(ss, se),
+            Span(os_, oe),
+            subject_type=chosen.get("subject_type", ""),
+            object_type=chosen.get("object_type", ""),
+        )
+        self.pending_subject = None
+        self.pending_label.setText("")
+        self._after_edit(row=len(self.doc.annotations))
+
+    def forget_pending(self) -> None:
+        self.pending_subject = None
+        self.pending_label.setText("")
+
+    def _types_for(self, predicate: str) -> tuple[str, str]:
+        for e in self.schema:
+            if e.get("predicate") == predicate:
+                return e.get("subject_type", ""), e.get("object_type", "")
+        return "", ""
+
+    # -- undo --------------------------------------------------------------------------
+
+    def undo(self) -> None:
+        self._jump_to(self.project.undo() if self.project else None, "Undone")
+
+    def redo(self) -> None:
+        self._jump_to(self.project.redo() if self.project else None, "Redone")
+
+    def _jump_to(self, edit: Any, verb: str) -> None:
+        if edit is None:
+            self.message.emit(f"Nothing to {verb.lower()[:-2]}.")
+            return
+        self.message.emit(f"{verb}: {edit.description}")
+        self.refresh_documents()
+        self.show_document(edit.doc_id, row=self.table.currentIndex().row())
+
+    # -- pre-annotation ----------------------------------------------------------------
+
+    def pre_annotate(self, only_unreviewed: bool = True) -> None:
+        if self.project is None or self.model_dir is None:
+            self.message.emit("Open a project and choose a model first.")
+            return
+        ids = (
+            self.project.unreviewed_document_ids()
+            if only_unreviewed
+            else self.project.all_document_ids()
+        )
+        documents = [(i, self.project.document(i).text) for i in ids]
+        model_dir = self.model_dir
+
+        def job(ctx):
+            from core.triples.annotate import load_model_cached, model_identity, predict_documents
+
+            ctx.report(0, len(documents), f"loading the model {model_dir.name}")
+            model = load_model_cached(model_dir)
+            self._origin = model_identity(model)
+            return predict_documents(model, documents, ctx=ctx)
+
+        self.runner.submit(
+            OWNER,
+            job,
+            name=f"Pre-annotating {len(documents)} documents",
+            tensorflow=True,
+            on_partial=self._store_predictions,
+            on_result=lambda n: self._pre_annotation_done(n, cancelled=False),
+            on_cancelled=lambda: self._pre_annotation_done(0, cancelled=True),
+        )
+
+    def _store_predictions(self, batch: list) -> None:
+        for doc_id, triples in batch:
+            self.project.replace_predictions(doc_id, triples, self._origin)
+        self.refresh_documents()
+        if self.doc is not None and any(d == self.doc.id for d, _ in batch):
+            self.show_document(self.doc.id)
+
+    def _pre_annotation_done(self, n: int, cancelled: bool) -> None:
+        if cancelled:
+            self.message.emit("Pre-annotation cancelled; the documents done so far are kept.")
+        else:
+            self.message.emit(f"Pre-annotated {n} documents.")
+        if self.doc is not None:
+            self.show_document(self.doc.id)
+
+    def confirm_busy(self) -> bool:
+        if not self.runner.is_busy(OWNER):
+            return True
+        answer = QMessageBox.question(self, "Busy", "Cancel the running pre-annotation?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.runner.cancel(OWNER)
+            return True
+        return False
+
+
+def _locate(text: str, needle: str, near: Any) -> Any:
+    """The occurrence of ``needle`` in ``text`` closest to the old span."""
+    from core.formats.duie import Span
+
+    if not needle:
+        return None
+    starts, i = [], text.find(needle)
+    while i >= 0:
+        starts.append(i)
+        i = text.find(needle, i + 1)
+    if not starts:
+        return None
+    anchor = near.start if near is not None else 0
+    best = min(starts, key=lambda s: abs(s - anchor))
+    return Span(best, best + len(needle))
