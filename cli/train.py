@@ -43,8 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.encoder.bert import find_checkpoint, read_bert_config, small_config
-    from core.encoder.tokenizer import Tokenizer, cut_vocabulary, load_vocab
+    from core.encoder.bert import prepare_encoder
+    from core.encoder.tokenizer import load_vocab, save_vocab
     from core.formats.duie import read_schema, read_sentences
     from core.triples.model import TripleModel, TripleModelInfo
     from core.triples.training import TrainSettings, train_triples
@@ -57,30 +57,16 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     state_vocab = out.with_name(out.name + ".state") / "vocab.txt"
 
-    checkpoint, keep_tokens = None, None
-    if args.base:
-        folder = find_checkpoint(args.base)
-        config = read_bert_config(folder.config_path)
-        tokenizer = Tokenizer.from_file(folder.vocab_path)
-        checkpoint = folder.checkpoint
-        lr = args.lr or 5e-5
-    else:
-        vocab_path = args.vocab or str(
-            Path(__file__).resolve().parents[1] / "resources" / "bert_vocab" / "vocab.txt"
-        )
-        tokenizer = Tokenizer.from_file(existing_file(vocab_path, "vocabulary"))
-        config = small_config(len(tokenizer))
-        lr = args.lr or 3e-4
-    if args.cut_vocab:
-        full = tokenizer
-        if state_vocab.exists():  # resuming: keep the vocabulary of the first run
-            vocab = load_vocab(state_vocab)
-            keep_tokens = [full.token_to_id[t] for t in vocab]
-        else:
-            vocab, keep_tokens = cut_vocabulary(full, (s.text for s in train))
-        tokenizer = Tokenizer(vocab)
-        if checkpoint is None:
-            keep_tokens = None  # nothing to slice: the encoder starts fresh
+    default_vocab = Path(__file__).resolve().parents[1] / "resources" / "bert_vocab" / "vocab.txt"
+    vocab_path = None if args.base else existing_file(args.vocab or default_vocab, "vocabulary")
+    fixed = load_vocab(state_vocab) if args.cut_vocab and state_vocab.exists() else None
+    setup = prepare_encoder(
+        args.base,
+        vocab_path,
+        cut_texts=(s.text for s in train) if args.cut_vocab and fixed is None else None,
+        fixed_vocab=fixed,
+    )
+    lr = args.lr or (5e-5 if args.base else 3e-4)
     info = TripleModelInfo(
         predicates=schema.predicates,
         schema=[
@@ -96,13 +82,15 @@ def run(args: argparse.Namespace) -> int:
         },
     )
     model = TripleModel.create(
-        info, config, tokenizer, checkpoint=checkpoint, keep_tokens=keep_tokens
+        info,
+        setup.config,
+        setup.tokenizer,
+        checkpoint=setup.checkpoint,
+        keep_tokens=setup.keep_tokens,
     )
     if args.cut_vocab:
-        from core.encoder.tokenizer import save_vocab
-
         state_vocab.parent.mkdir(parents=True, exist_ok=True)
-        save_vocab(state_vocab, tokenizer.vocab)
+        save_vocab(state_vocab, setup.tokenizer.vocab)
     settings = TrainSettings(
         epochs=args.epochs,
         batch_size=args.batch_size,

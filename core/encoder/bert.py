@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from core.compat import bert4keras
+from core.errors import BadInput
 
 # The demo encoder: small enough to train from scratch on two CPU cores.
 SMALL_CONFIG: dict[str, Any] = {
@@ -68,12 +69,12 @@ def read_bert_config(path: str | Path) -> dict[str, Any]:
     try:
         config = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
-        raise ValueError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
+        raise BadInput(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
     if not isinstance(config, dict):
-        raise ValueError(f"{path}: expected a JSON object with BERT hyper-parameters")
+        raise BadInput(f"{path}: expected a JSON object with BERT hyper-parameters")
     missing = [k for k in _REQUIRED_KEYS if k not in config]
     if missing:
-        raise ValueError(f"{path}: missing {', '.join(missing)} (expected a BERT config)")
+        raise BadInput(f"{path}: missing {', '.join(missing)} (expected a BERT config)")
     return config
 
 
@@ -104,3 +105,53 @@ def build_bert(
         with_mlm=with_mlm,
         **config,
     )
+
+
+@dataclass
+class EncoderSetup:
+    """What a new model needs to build its encoder."""
+
+    config: dict[str, Any]
+    tokenizer: Any  # core.encoder.tokenizer.Tokenizer
+    checkpoint: str | None
+    keep_tokens: list[int] | None
+
+
+def prepare_encoder(
+    base: str | Path | None,
+    vocab_path: str | Path | None = None,
+    cut_texts: Any = None,
+    fixed_vocab: list[str] | None = None,
+) -> EncoderSetup:
+    """A pretrained checkpoint folder (``base``) or a fresh small encoder over
+    ``vocab_path``. With ``cut_texts`` the vocabulary is cut to the tokens they
+    contain (and a pretrained embedding table sliced to match); ``fixed_vocab``
+    instead reuses a cut made earlier, so a resumed run sees the same ids."""
+    from core.encoder.tokenizer import Tokenizer, cut_vocabulary
+
+    checkpoint = None
+    if base is not None:
+        folder = find_checkpoint(base)
+        config = read_bert_config(folder.config_path)
+        tokenizer = Tokenizer.from_file(folder.vocab_path)
+        checkpoint = folder.checkpoint
+    else:
+        if vocab_path is None:
+            raise BadInput("a fresh encoder needs a vocabulary file")
+        tokenizer = Tokenizer.from_file(vocab_path)
+        config = small_config(len(tokenizer))
+    keep_tokens = None
+    if fixed_vocab is not None or cut_texts is not None:
+        full = tokenizer
+        if fixed_vocab is not None:
+            missing = [t for t in fixed_vocab if t not in full.token_to_id]
+            if missing:
+                raise BadInput(f"the saved vocabulary has tokens the base lacks: {missing[:5]}")
+            vocab, keep_tokens = fixed_vocab, [full.token_to_id[t] for t in fixed_vocab]
+        else:
+            vocab, keep_tokens = cut_vocabulary(full, cut_texts)
+        tokenizer = Tokenizer(vocab)
+        config = {**config, "vocab_size": len(vocab)}
+        if checkpoint is None:
+            keep_tokens = None  # nothing to slice: the encoder starts fresh
+    return EncoderSetup(config, tokenizer, checkpoint, keep_tokens)

@@ -13,13 +13,18 @@ from core.encoder.tokenizer import Tokenizer
 LENGTH_BUCKET = 32
 
 
-def padded_length(n: int, bucket: int = LENGTH_BUCKET) -> int:
-    return max(bucket, -(-n // bucket) * bucket)
+def padded_length(n: int, limit: int | None = None, bucket: int = LENGTH_BUCKET) -> int:
+    """``n`` rounded up to the bucket, but never beyond ``limit`` (the encoder's
+    maximum number of positions)."""
+    length = max(bucket, -(-n // bucket) * bucket)
+    return min(length, max(n, limit)) if limit else length
 
 
-def pad_ids(rows: Sequence[Sequence[int]], length: int | None = None) -> np.ndarray:
+def pad_ids(
+    rows: Sequence[Sequence[int]], length: int | None = None, limit: int | None = None
+) -> np.ndarray:
     """Right-pad id sequences with 0 ([PAD]) to one bucketed length."""
-    length = length or padded_length(max(len(r) for r in rows))
+    length = length or padded_length(max(len(r) for r in rows), limit)
     out = np.zeros((len(rows), length), dtype="int32")
     for i, row in enumerate(rows):
         out[i, : len(row)] = row[:length]

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import BadInput
+
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = (PAD, UNK, CLS, SEP, MASK)
 _MAX_WORD_CHARS = 100
@@ -83,7 +85,7 @@ class Tokenizer:
         self.token_to_id = {t: i for i, t in enumerate(self.vocab)}
         missing = [t for t in (UNK, CLS, SEP) if t not in self.token_to_id]
         if missing:
-            raise ValueError(f"vocabulary lacks the special tokens {missing}")
+            raise BadInput(f"vocabulary lacks the special tokens {missing}")
         self.do_lower_case = do_lower_case
         self.pad_id = self.token_to_id.get(PAD, 0)
         self.unk_id = self.token_to_id[UNK]

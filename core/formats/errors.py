@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.errors import BadInput
 
-class FormatError(ValueError):
+
+class FormatError(BadInput):
     """``path:line: message``; the message says what was expected and what was found."""
 
     def __init__(self, path: str | Path, line: int | None, expected: str) -> None:

@@ -28,6 +28,7 @@ from core.encoder.bert import read_bert_config
 from core.encoder.checkpoint import save_weights_float16
 from core.encoder.samples import pad_ids
 from core.encoder.tokenizer import Encoding, Tokenizer, load_vocab, save_vocab
+from core.errors import BadInput
 from core.formats.duie import Span, Triple
 from core.jobs import JobContext
 from core.triples.decode import Thresholds, decode_objects, decode_subjects, window_starts
@@ -38,7 +39,7 @@ FORMAT_VERSION = 1
 WEIGHTS_FILE = "weights.h5"
 
 
-class ModelFolderError(ValueError):
+class ModelFolderError(BadInput):
     """A model folder that is missing files or was written for something else."""
 
 
@@ -133,6 +134,12 @@ class TripleModel:
     ) -> TripleModel:
         """A new model: a fresh encoder, or one loaded from a BERT checkpoint."""
         config = {**bert_config, "vocab_size": len(tokenizer)}
+        positions = int(config.get("max_position_embeddings", 512))
+        if info.maxlen > positions:
+            raise BadInput(
+                f"maxlen {info.maxlen} exceeds the encoder's max_position_embeddings "
+                f"({positions}); choose --maxlen {positions} or less"
+            )
         network = build_triple_network(
             config, len(info.predicates), checkpoint=checkpoint, keep_tokens=keep_tokens
         )
@@ -225,7 +232,7 @@ class TripleModel:
         for b in range(0, len(order), batch_size):
             ctx.report(b, total, "finding subjects")
             idx = order[b : b + batch_size]
-            ids = pad_ids([chunks[k].encoding.token_ids for k in idx])
+            ids = pad_ids([chunks[k].encoding.token_ids for k in idx], limit=self.info.maxlen)
             probs = self._predict(self._subject_fn, ids, np.zeros_like(ids))
             for row, k in enumerate(idx):
                 n = len(chunks[k].encoding.token_ids)
@@ -239,7 +246,7 @@ class TripleModel:
                 len(chunks) + len(chunks) * b // max(1, len(pairs)), total, "finding objects"
             )
             batch = pairs[b : b + pair_batch]
-            ids = pad_ids([chunks[k].encoding.token_ids for k, _ in batch])
+            ids = pad_ids([chunks[k].encoding.token_ids for k, _ in batch], limit=self.info.maxlen)
             subj = np.array([[s.start, s.end] for _, s in batch], dtype="int32")
             probs = self._predict(self._object_fn, ids, np.zeros_like(ids), subj)
             for row, (k, s) in enumerate(batch):

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core.errors import BadInput
 from core.formats.duie import Sentence
 from core.jobs import JobContext
 from core.triples.model import TripleModel
@@ -42,7 +43,7 @@ def retrain_on_reviewed(
     version under ``models_root``. Loss values go to ``ctx.partial`` as they come."""
     ctx = ctx or JobContext.null()
     if len(reviewed) < 5:
-        raise ValueError(f"only {len(reviewed)} reviewed documents: review at least 5 to retrain")
+        raise BadInput(f"only {len(reviewed)} reviewed documents: review at least 5 to retrain")
     train, dev = split_reviewed(reviewed)
     ctx.report(0, 1, "loading the model")
     model = TripleModel.load(base_dir)

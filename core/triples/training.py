@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from core.compat import set_seed
+from core.errors import BadInput
 from core.evaluation import TripleScores, score_triples
 from core.formats.duie import Sentence
 from core.jobs import Cancelled, JobContext
@@ -78,7 +79,7 @@ def train_triples(
         if s is not None
     ]
     if not samples:
-        raise ValueError("no training sentence has a triple that can be located in its text")
+        raise BadInput("no training sentence has a triple that can be located in its text")
     steps_per_epoch = -(-len(samples) // settings.batch_size)
     total_steps = steps_per_epoch * settings.epochs
     train_model = model.network.train_model
@@ -110,7 +111,13 @@ def train_triples(
             rng = np.random.default_rng([settings.seed, epoch])
             epoch_started = time.time()
             for k, batch in enumerate(
-                training_batches(samples, model.network.n_predicates, settings.batch_size, rng)
+                training_batches(
+                    samples,
+                    model.network.n_predicates,
+                    settings.batch_size,
+                    rng,
+                    max_length=model.info.maxlen,
+                )
             ):
                 if k < progress["step_in_epoch"]:
                     continue
