@@ -91,14 +91,24 @@ def training_batches(
     n_predicates: int,
     batch_size: int,
     rng: np.random.Generator,
+    max_length: int | None = None,
 ) -> Iterator[list[np.ndarray]]:
     """One pass over ``samples`` in random order. Each sample contributes all its
     subjects to the subject labels and one randomly chosen subject with its
-    objects to the object labels: the network learns objects given a subject."""
+    objects to the object labels: the network learns objects given a subject.
+
+    Batches are drawn from pools of similar length (sorted within windows of
+    ``pool`` batches of the shuffled order), so little time goes to padding;
+    the order of the batches is shuffled again."""
     order = rng.permutation(len(samples))
-    for begin in range(0, len(order), batch_size):
-        chunk = [samples[i] for i in order[begin : begin + batch_size]]
-        length = padded_length(max(len(s.token_ids) for s in chunk))
+    pool = batch_size * 50
+    batches = []
+    for begin in range(0, len(order), pool):
+        window = sorted(order[begin : begin + pool], key=lambda i: len(samples[i].token_ids))
+        batches += [window[k : k + batch_size] for k in range(0, len(window), batch_size)]
+    for b in rng.permutation(len(batches)):
+        chunk = [samples[i] for i in batches[b]]
+        length = padded_length(max(len(s.token_ids) for s in chunk), max_length)
         token_ids = pad_ids([s.token_ids for s in chunk], length)
         segment_ids = np.zeros_like(token_ids)
         subject_labels = np.zeros((len(chunk), length, 2), dtype="float32")
