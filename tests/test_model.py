@@ -45,13 +45,14 @@ def _fake_pointer_network(model: TripleModel, monkeypatch: pytest.MonkeyPatch) -
     objects of predicate 0 the character 乙 (any 乙 in the window)."""
     vocab = model.tokenizer.vocab
 
-    def fake(fn, ids, segs, subj=None):
-        tokens = np.vectorize(lambda i: vocab[i])(ids)
-        if subj is None:
-            probs = np.zeros(ids.shape + (2,))
+    def fake(fn, first, second):
+        if fn is model._encoder_fn:  # (token ids, segments) -> subject probs, "hidden states"
+            tokens = np.vectorize(lambda i: vocab[i])(first)
+            probs = np.zeros(first.shape + (2,))
             probs[tokens == "甲"] = 1.0
-            return probs
-        probs = np.zeros(ids.shape + (3, 2))
+            return probs, first[..., None].astype("float32")  # hidden states carry the ids
+        tokens = np.vectorize(lambda i: vocab[i])(first[..., 0].astype(int))
+        probs = np.zeros(tokens.shape + (3, 2))
         probs[tokens == "乙", 0, :] = 1.0
         return probs
 
@@ -99,3 +100,36 @@ def test_a_few_training_steps_reduce_the_loss(bert_tokenizer: Tokenizer) -> None
     batch = next(training_batches(samples, 1, 2, np.random.default_rng(0)))
     losses = [float(net.train_model.train_on_batch(batch)) for _ in range(30)]
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_fast_object_head_matches_the_end_to_end_object_model(tiny_model: TripleModel) -> None:
+    """Decoding reuses the encoder's hidden states for every subject; the result
+    must equal running the whole network once per subject, as the article does."""
+    from core.triples.decode import decode_objects, decode_subjects
+
+    th = tiny_model.info.thresholds
+    net = tiny_model.network
+    texts = ["甲是乙的作者", "Hello 世界，甲和乙😀"]  # one window each, as the article needs
+    for text, triples in zip(texts, tiny_model.extract(texts), strict=True):
+        enc = tiny_model.tokenizer.encode(text, maxlen=tiny_model.info.maxlen)
+        ids = np.array([enc.token_ids])
+        segs = np.zeros_like(ids)
+        n = len(enc.token_ids)
+        expected = set()
+        for s in decode_subjects(
+            net.subject_model.predict([ids, segs], verbose=0)[0], 1, n - 2, th
+        ):
+            probs = net.object_model.predict([ids, segs, np.array([[s.start, s.end]])], verbose=0)[
+                0
+            ]
+            for o, p in decode_objects(probs, 1, n - 2, th):
+                expected.add((enc.offsets[s.start][0], p, enc.offsets[o.start][0]))
+        got = {
+            (
+                t.subject_span.start,
+                tiny_model.info.predicates.index(t.predicate),
+                t.object_span.start,
+            )
+            for t in triples
+        }
+        assert got == expected

@@ -110,15 +110,19 @@ class TripleModel:
         self._lock = threading.Lock()
         tf = bert4keras().tf
         ids_spec = tf.TensorSpec([None, None], tf.int32)
+        hidden_size = network.object_head_model.inputs[0].shape[-1]
         # One trace for every batch size and length: predict_on_batch would
         # retrace (seconds each) for every new input shape.
-        self._subject_fn = tf.function(
-            lambda ids, segs: network.subject_model([ids, segs], training=False),
+        self._encoder_fn = tf.function(
+            lambda ids, segs: network.encoder_model([ids, segs], training=False),
             input_signature=[ids_spec, ids_spec],
         )
-        self._object_fn = tf.function(
-            lambda ids, segs, subj: network.object_model([ids, segs, subj], training=False),
-            input_signature=[ids_spec, ids_spec, tf.TensorSpec([None, 2], tf.int32)],
+        self._head_fn = tf.function(
+            lambda hidden, subj: network.object_head_model([hidden, subj], training=False),
+            input_signature=[
+                tf.TensorSpec([None, None, hidden_size], tf.float32),
+                tf.TensorSpec([None, 2], tf.int32),
+            ],
         )
 
     # -- construction ------------------------------------------------------------------
@@ -216,60 +220,61 @@ class TripleModel:
         texts: Sequence[str],
         batch_size: int = 32,
         ctx: JobContext | None = None,
+        pair_batch_size: int = 256,
     ) -> list[list[Triple]]:
         """Triples for each text, with character spans into that text and a score.
 
-        All windows of all texts go through the subject head in batches, then
-        all (window, subject) pairs through the object head in batches. Texts
+        Windows of all texts go through the encoder and subject head in
+        batches; the (window, subject) pairs of each batch then go through the
+        object head together, on the hidden states already computed. Texts
         longer than ``maxlen`` are cut into overlapping windows and the results
         merged."""
         ctx = ctx or JobContext.null()
         th = self.info.thresholds
         chunks = self._chunks(texts)
         order = sorted(range(len(chunks)), key=lambda k: len(chunks[k].encoding.token_ids))
-        total = len(chunks) * 2
-        pairs: list[tuple[int, Any]] = []
+        found: list[dict[tuple, Triple]] = [{} for _ in texts]
         for b in range(0, len(order), batch_size):
-            ctx.report(b, total, "finding subjects")
+            ctx.report(b, len(order), "extracting triples")
             idx = order[b : b + batch_size]
             ids = pad_ids([chunks[k].encoding.token_ids for k in idx], limit=self.info.maxlen)
-            probs = self._predict(self._subject_fn, ids, np.zeros_like(ids))
-            for row, k in enumerate(idx):
-                n = len(chunks[k].encoding.token_ids)
-                for span in decode_subjects(probs[row], 1, n - 2, th):
-                    pairs.append((k, span))
-
-        found: list[dict[tuple, Triple]] = [{} for _ in texts]
-        pair_batch = batch_size * 2
-        for b in range(0, len(pairs), pair_batch):
-            ctx.report(
-                len(chunks) + len(chunks) * b // max(1, len(pairs)), total, "finding objects"
-            )
-            batch = pairs[b : b + pair_batch]
-            ids = pad_ids([chunks[k].encoding.token_ids for k, _ in batch], limit=self.info.maxlen)
-            subj = np.array([[s.start, s.end] for _, s in batch], dtype="int32")
-            probs = self._predict(self._object_fn, ids, np.zeros_like(ids), subj)
-            for row, (k, s) in enumerate(batch):
-                chunk = chunks[k]
-                n = len(chunk.encoding.token_ids)
-                for o, p in decode_objects(probs[row], 1, n - 2, th):
-                    triple = self._triple(texts[chunk.text_index], chunk.encoding, s, o, p)
-                    key = (
-                        triple.subject_span.start,
-                        triple.subject_span.end,
-                        triple.predicate,
-                        triple.object_span.start,
-                        triple.object_span.end,
-                    )
-                    seen = found[chunk.text_index].get(key)
-                    if seen is None or (triple.score or 0) > (seen.score or 0):
-                        found[chunk.text_index][key] = triple
-        ctx.report(total, total, "done")
+            subject_probs, hidden = self._predict(self._encoder_fn, ids, np.zeros_like(ids))
+            pairs = [
+                (row, span)
+                for row, k in enumerate(idx)
+                for span in decode_subjects(
+                    subject_probs[row], 1, len(chunks[idx[row]].encoding.token_ids) - 2, th
+                )
+            ]
+            # Every (window, subject) pair of the batch through the object head
+            # at once, on the hidden states already computed.
+            for p0 in range(0, len(pairs), pair_batch_size):
+                part = pairs[p0 : p0 + pair_batch_size]
+                rows = np.array([row for row, _ in part])
+                subj = np.array([[s.start, s.end] for _, s in part], dtype="int32")
+                object_probs = self._predict(self._head_fn, hidden[rows], subj)
+                for (row, s), probs in zip(part, object_probs, strict=True):
+                    chunk = chunks[idx[row]]
+                    n = len(chunk.encoding.token_ids)
+                    for o, p in decode_objects(probs, 1, n - 2, th):
+                        triple = self._triple(texts[chunk.text_index], chunk.encoding, s, o, p)
+                        key = (
+                            triple.subject_span.start,
+                            triple.subject_span.end,
+                            triple.predicate,
+                            triple.object_span.start,
+                            triple.object_span.end,
+                        )
+                        seen = found[chunk.text_index].get(key)
+                        if seen is None or (triple.score or 0) > (seen.score or 0):
+                            found[chunk.text_index][key] = triple
+        ctx.report(len(order), len(order), "done")
         return [sorted(d.values(), key=_reading_order) for d in found]
 
-    def _predict(self, fn: Any, *arrays: np.ndarray) -> np.ndarray:
+    def _predict(self, fn: Any, *arrays: np.ndarray) -> Any:
         with self._lock:
-            return fn(*arrays).numpy()
+            out = fn(*arrays)
+        return tuple(x.numpy() for x in out) if isinstance(out, list | tuple) else out.numpy()
 
     def _triple(self, text: str, enc: Encoding, s: Any, o: Any, p: int) -> Triple:
         s_span = Span(enc.offsets[s.start][0], enc.offsets[s.end][1])

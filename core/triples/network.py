@@ -28,6 +28,8 @@ class TripleNetwork:
     train_model: Any  # inputs + labels -> loss (added inside the model)
     subject_model: Any  # (token_ids, segment_ids) -> (batch, len, 2)
     object_model: Any  # (token_ids, segment_ids, subject_ids) -> (batch, len, P, 2)
+    encoder_model: Any  # (token_ids, segment_ids) -> subject probs, hidden states for the head
+    object_head_model: Any  # (hidden states, subject_ids) -> (batch, len, P, 2)
     n_predicates: int
 
 
@@ -64,17 +66,37 @@ def build_triple_network(
         vectors = tf.gather(seq, tf.cast(ids, "int32"), batch_dims=1)  # (batch, 2, hidden)
         return K.reshape(vectors, (-1, 2 * K.int_shape(seq)[-1]))
 
-    subject_vec = layers.Lambda(gather_subject, name="subject_vector")([before_last, subject_ids])
-    conditioned = b4k.layers.LayerNormalization(conditional=True, name="conditional_layer_norm")(
-        [before_last, subject_vec]
-    )
-    object_preds = layers.Dense(
-        n_predicates * 2, activation="sigmoid", kernel_initializer=init, name="object_head"
-    )(conditioned)
-    object_preds = layers.Lambda(lambda x: x**4, name="object_probs")(object_preds)
-    object_preds = layers.Reshape((-1, n_predicates, 2), name="object_reshape")(object_preds)
+    # The object head as layer objects, applied twice with shared weights: on
+    # the encoder inside the end-to-end models, and on precomputed hidden states
+    # so that decoding runs the encoder once per sentence, not once per subject.
+    head = [
+        layers.Lambda(gather_subject, name="subject_vector"),
+        b4k.layers.LayerNormalization(conditional=True, name="conditional_layer_norm"),
+        layers.Dense(
+            n_predicates * 2, activation="sigmoid", kernel_initializer=init, name="object_head"
+        ),
+        layers.Lambda(lambda x: x**4, name="object_probs"),
+        layers.Reshape((-1, n_predicates, 2), name="object_reshape"),
+    ]
+
+    def object_head(seq: Any, ids: Any) -> Any:
+        vec = head[0]([seq, ids])
+        out = head[1]([seq, vec])
+        for layer in head[2:]:
+            out = layer(out)
+        return out
+
+    object_preds = object_head(before_last, subject_ids)
     object_model = keras.models.Model(
         [*bert.model.inputs, subject_ids], object_preds, name="object_model"
+    )
+    encoder_model = keras.models.Model(
+        bert.model.inputs, [subject_preds, before_last], name="encoder_model"
+    )
+    hidden_in = layers.Input(shape=(None, K.int_shape(before_last)[-1]), name="hidden_states")
+    head_ids = layers.Input(shape=(2,), dtype="int32", name="head_subject_ids")
+    object_head_model = keras.models.Model(
+        [hidden_in, head_ids], object_head(hidden_in, head_ids), name="object_head_model"
     )
 
     class TripleLoss(b4k.layers.Loss):
@@ -98,7 +120,15 @@ def build_triple_network(
         loss_out,
         name="triple_train_model",
     )
-    return TripleNetwork(bert, train_model, subject_model, object_model, n_predicates)
+    return TripleNetwork(
+        bert,
+        train_model,
+        subject_model,
+        object_model,
+        encoder_model,
+        object_head_model,
+        n_predicates,
+    )
 
 
 def make_optimizer(learning_rate: float, warmup_steps: int, total_steps: int, ema: float = 0.999):
