@@ -1,0 +1,109 @@
+"""Knowledge base reading and the alias index."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from core.formats.errors import FormatError
+from core.linking.candidates import AliasIndex
+from core.linking.kb import KnowledgeBase, read_kb
+
+ENTITIES = [
+    {
+        "subject_id": "1",
+        "subject": "南京",
+        "alias": ["金陵"],
+        "type": ["Place"],
+        "data": [{"predicate": "摘要", "object": "南京是江苏省会。"}],
+    },
+    {
+        "subject_id": "2",
+        "subject": "南京市长江大桥",
+        "alias": [],
+        "type": ["Thing"],
+        "data": [{"predicate": "义项描述", "object": "长江上的桥"}],
+    },
+    {"subject_id": "3", "subject": "长江", "alias": [], "type": ["Place"], "data": []},
+    {
+        "subject_id": "4",
+        "subject": "南京",
+        "alias": [],
+        "type": ["Movie"],
+        "data": [{"predicate": "导演", "object": "某人"}],
+    },
+]
+
+
+@pytest.fixture
+def kb(tmp_path) -> KnowledgeBase:
+    path = tmp_path / "kb_data"
+    path.write_text(
+        "\n".join(json.dumps(e, ensure_ascii=False) for e in ENTITIES), encoding="utf-8"
+    )
+    return KnowledgeBase.load(path)
+
+
+def test_the_real_ccks_subset_loads(shared_data) -> None:
+    kb = KnowledgeBase.load(shared_data / "ccks_kb" / "kb_data")
+    assert len(kb) == 801
+    assert sum(len(ids) for ids in kb.by_name.values()) >= 801
+    entity = kb.get("10001")
+    assert entity.description().startswith("英雄联盟胜利系列皮肤")
+
+
+def test_every_occurrence_is_found_with_overlaps_kept(kb) -> None:
+    index = AliasIndex.build(kb)
+    text = "南京市长江大桥在金陵"
+    found = [(m.alias, m.start, m.end) for m in index.find(text)]
+    assert ("南京市长江大桥", 0, 7) in found and ("南京", 0, 2) in found and ("长江", 3, 5) in found
+    assert ("金陵", 8, 10) in found
+    assert all(text[s:e] == a for a, s, e in found)
+    longest = [(m.alias, m.start) for m in index.longest_matches(text)]
+    assert longest == [("南京市长江大桥", 0), ("金陵", 8)]
+
+
+def test_shared_aliases_give_every_entity_with_a_prior(kb) -> None:
+    index = AliasIndex.build(kb)
+    candidates = index.get_candidates("南京")
+    assert {c.entity_id for c in candidates} == {"1", "4"}
+    assert all(c.prior == 0.5 for c in candidates)
+    assert index.get_candidates("北京") == []
+
+
+def test_a_saved_index_loads_back_without_pickle(kb, tmp_path) -> None:
+    index = AliasIndex.build(kb)
+    index.save(tmp_path / "kb.index")
+    again = AliasIndex.load(tmp_path / "kb.index")
+    assert [(m.alias, m.start) for m in again.find("金陵和南京")] == [
+        (m.alias, m.start) for m in index.find("金陵和南京")
+    ]
+
+
+def test_search_by_id_or_name(kb) -> None:
+    assert [e.id for e in kb.search("3")] == ["3"]
+    assert [e.id for e in kb.search("南京")][:2] == ["1", "4"]
+    assert "2" in [e.id for e in kb.search("长江大桥")]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('{"subject": "x"}', 'expected a non-empty "subject_id" string, got nothing'),
+        (
+            '{"subject_id": "9", "subject": "x", "alias": "y"}',
+            '"alias": expected a list of strings',
+        ),
+        ('{"subject_id": "9", "subject": "x", "data": [{"predicate": 1}]}', "data[0]: expected"),
+        ('{"subject_id": "1", "subject": "again"}', "appears twice"),
+    ],
+)
+def test_malformed_lines_are_reported_with_their_number(tmp_path, line, expected) -> None:
+    path = tmp_path / "kb_data"
+    path.write_text(
+        json.dumps(ENTITIES[0], ensure_ascii=False) + "\n" + line + "\n", encoding="utf-8"
+    )
+    with pytest.raises(FormatError, match=rf"kb_data:2: .*{re.escape(expected[:20])}"):
+        list(read_kb(path))
