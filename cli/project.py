@@ -1,0 +1,48 @@
+"""`project import` / `project export`: DuIE files in and out of a project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cli.common import existing_file
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("project", help="import into / export from a project file (.kgs)")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    i = actions.add_parser("import", help="add the sentences of a DuIE file (creates the project)")
+    i.add_argument("project")
+    i.add_argument("input")
+    i.set_defaults(handler=run_import)
+    e = actions.add_parser("export", help="write the documents as DuIE lines")
+    e.add_argument("project")
+    e.add_argument("output")
+    e.add_argument("--reviewed-only", action="store_true", help="only documents marked reviewed")
+    e.add_argument(
+        "--clean",
+        action="store_true",
+        help="training data: drop rejected triples and status / origin / score",
+    )
+    e.set_defaults(handler=run_export)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from core.store import Project
+
+    source = existing_file(args.input, "DuIE file")
+    with Project.open(args.project, create=True) as project:
+        n = project.import_file(source)
+        total = project.count_documents()
+    print(f"imported {n} documents into {args.project} ({total} in all)", file=sys.stderr)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from core.store import Project
+
+    existing_file(args.project, "project")
+    with Project.open(args.project, create=False) as project:
+        n = project.export_file(args.output, reviewed_only=args.reviewed_only, clean=args.clean)
+    print(f"exported {n} documents to {args.output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,77 @@
+"""What the project store hands out: plain dataclasses, no database handles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.formats.duie import Span
+
+STATUSES = ("predicted", "accepted", "edited", "rejected", "added")
+
+
+@dataclass(frozen=True)
+class Annotation:
+    id: int
+    doc_id: int
+    subject: str
+    subject_type: str
+    predicate: str
+    object: str
+    object_type: str
+    subject_span: Span | None
+    object_span: Span | None
+    score: float | None
+    origin: str  # "person", "import", or a model as "name@version"
+    status: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    key_order: tuple[str, ...] = ()
+
+    @classmethod
+    def from_row(cls, r: Any) -> Annotation:
+        return cls(
+            id=r["id"],
+            doc_id=r["doc_id"],
+            subject=r["subject"],
+            subject_type=r["subject_type"],
+            predicate=r["predicate"],
+            object=r["object"],
+            object_type=r["object_type"],
+            subject_span=Span(r["s_start"], r["s_end"]) if r["s_start"] is not None else None,
+            object_span=Span(r["o_start"], r["o_end"]) if r["o_start"] is not None else None,
+            score=r["score"],
+            origin=r["origin"],
+            status=r["status"],
+            extra=json.loads(r["extra"]),
+            key_order=tuple(json.loads(r["key_order"])),
+        )
+
+
+@dataclass(frozen=True)
+class Document:
+    id: int
+    position: int
+    text: str
+    extra: dict[str, Any]
+    reviewed: bool
+    annotations: list[Annotation]
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    id: int
+    position: int
+    preview: str
+    n_annotations: int
+    n_predicted: int
+    n_rejected: int
+    min_score: float | None
+    reviewed: bool
+
+
+@dataclass(frozen=True)
+class Edit:
+    id: int
+    doc_id: int
+    description: str

@@ -1,0 +1,56 @@
+"""Killing the program loses nothing that was shown as saved."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from core.store import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_committed_edit_survives_sigkill(tmp_path) -> None:
+    path = tmp_path / "crash.kgs"
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(f'{{"text": "第{i}句：甲是乙的作者"}}\n' for i in range(50)), encoding="utf-8"
+    )
+    with Project.open(path) as p:
+        p.import_file(src)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import sys
+            sys.path.insert(0, {str(ROOT)!r})
+            from core.formats.duie import Span
+            from core.store import Project
+            p = Project.open({str(path)!r})
+            ids = p.all_document_ids()
+            i = 0
+            while True:
+                doc = ids[i % len(ids)]
+                a = p.add_annotation(doc, "甲", "作者", "乙", Span(4, 5), Span(6, 7))
+                print(a.id, flush=True)  # reported only after the commit
+                i += 1
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    reported = [int(child.stdout.readline()) for _ in range(200)]
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    with Project.open(path) as p:
+        stored = {a.id for d in p.all_document_ids() for a in p.document(d).annotations}
+        assert set(reported) <= stored
+        assert p.can_undo()
