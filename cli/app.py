@@ -7,8 +7,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import evaluate, extract, pretrain, train
+from cli import demo, evaluate, extract, gui, pretrain, project, train
 from cli.errors import UsageError
+from core.errors import BadInput
 
 BAD_INPUT = 2
 
@@ -19,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="KG Studio: Chinese triple extraction, entity linking and graph clustering.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (extract, evaluate, train, pretrain):
+    for module in (gui, extract, evaluate, train, pretrain, project, demo):
         module.register(sub)
     return parser
 
@@ -27,16 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        from cli import demo
-
-        handler = demo.run
-    else:
-        handler = args.handler
+    handler = gui.run if args.command is None else args.handler
     try:
         return handler(args) or 0
-    except (UsageError, FileNotFoundError, IsADirectoryError, ValueError) as e:
-        # core raises FormatError (a ValueError) with file:line: what was expected.
+    except (UsageError, BadInput, FileNotFoundError, IsADirectoryError, PermissionError) as e:
+        # core's BadInput (FormatError, ModelFolderError, ...) says file:line: what was expected.
         if os.environ.get("KGSTUDIO_DEBUG"):
             raise
         print(f"kgstudio: error: {e}", file=sys.stderr)

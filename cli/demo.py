@@ -1,4 +1,4 @@
-"""With no sub-command: extract triples from the shipped demo sentences."""
+"""`demo`: extract triples from the shipped demo sentences and print them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ import argparse
 from pathlib import Path
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="print the triples the demo model finds in a few sentences")
+    p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -46,7 +46,8 @@ def demo_project_path(folder: Path | None = None) -> Path:
         for leftover in folder.glob(tmp.name + "*"):
             leftover.unlink()
         with Project.open(tmp, create=True) as project:
-            project.import_file(DEMO_DATA)
+            if DEMO_DATA.exists():
+                project.import_file(DEMO_DATA)
         for suffix in ("-wal", "-shm", ".lock"):
             side = Path(str(tmp) + suffix)
             if side.exists():

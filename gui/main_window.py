@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
             lambda: self.triples.pre_annotate(False),
             "Ctrl+Shift+R",
         )
+        self._action(m, "Re&train on reviewed documents…", self.retrain_dialog, "Ctrl+T")
         self._action(m, "Cancel the running job", self.cancel_jobs, "Ctrl+.")
 
         m = self.menuBar().addMenu("&Help")
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo (survives a restart)"),
             ("Ctrl+M", "choose a model folder"),
             ("Ctrl+R / Ctrl+Shift+R", "pre-annotate unreviewed / all documents"),
+            ("Ctrl+T", "retrain the model on the reviewed documents"),
             ("Ctrl+.", "cancel the running job"),
             ("F1", "this list"),
         ]
@@ -280,6 +282,18 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Choose a model folder")
         if folder:
             self.set_model_dir(folder)
+
+    def retrain_dialog(self) -> None:
+        from gui.retrain_dialog import RetrainDialog
+
+        if self.project is None or self.triples.model_dir is None:
+            self.banner.show_error("Open a project and choose a model first.")
+            return
+        # New versions go next to the project, never into the shipped resources.
+        root = Path(self.project.path).with_suffix(".models")
+        dialog = RetrainDialog(self.runner, self.project, self.triples.model_dir, root, self)
+        dialog.model_saved.connect(self.set_model_dir)
+        dialog.exec()
 
     # -- closing -----------------------------------------------------------------------
 

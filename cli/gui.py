@@ -1,0 +1,58 @@
+"""`gui` (the default with no sub-command) and `screenshot`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from cli.errors import UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("gui", help="open the window (the default with no command)")
+    p.add_argument("--project", help="project file (.kgs) to open")
+    p.add_argument("--model", help="model folder to pre-annotate with")
+    p.set_defaults(handler=run)
+    s = sub.add_parser("screenshot", help="render a panel offscreen with demo content to a PNG")
+    s.add_argument("--panel", choices=["triples"], default="triples")
+    s.add_argument("--out", required=True, help="PNG file to write")
+    s.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+    s.set_defaults(handler=screenshot)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gui.app import run as run_gui
+
+    project = Path(args.project) if getattr(args, "project", None) else None
+    model = Path(args.model) if getattr(args, "model", None) else None
+    return run_gui(project, model)
+
+
+def screenshot(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+
+    from gui.app import application, build_window, demo_project_path
+
+    width, height = (int(x) for x in args.size.lower().split("x"))
+    app = application()
+    with tempfile.TemporaryDirectory() as tmp:
+        # A private settings file and demo project: the user's own stay untouched.
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        window = build_window(demo_project_path(Path(tmp)), settings=settings)
+        window.resize(width, height)
+        window.show()
+        panel = window.triples
+        best = max(panel.doc_model.rows, key=lambda d: d.n_annotations, default=None)
+        if best is not None:
+            panel.show_document(best.id, row=0)
+        for _ in range(5):
+            app.processEvents()
+        ok = window.grab().save(args.out)
+        window.close()
+    if not ok:
+        raise UsageError(f"{args.out}: could not write the PNG")
+    print(args.out)
+    return 0

@@ -1,0 +1,202 @@
+"""The Triples panel driven through its real widgets with the keyboard."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QTextCursor  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+SENTENCES = [
+    {
+        "text": "《红豆》是王菲演唱的歌曲，收录在专辑《唱游》中",
+        "spo_list": [
+            {
+                "subject": "红豆",
+                "subject_type": "歌曲",
+                "predicate": "歌手",
+                "object": "王菲",
+                "object_type": "人物",
+                "score": 0.93,
+            },
+            {
+                "subject": "红豆",
+                "subject_type": "歌曲",
+                "predicate": "所属专辑",
+                "object": "唱游",
+                "object_type": "音乐专辑",
+                "score": 0.55,
+            },
+        ],
+    },
+    {
+        "text": "《围城》的作者是钱钟书",
+        "spo_list": [
+            {
+                "subject": "围城",
+                "subject_type": "图书作品",
+                "predicate": "作者",
+                "object": "钱钟书",
+                "object_type": "人物",
+                "score": 0.88,
+            }
+        ],
+    },
+    {"text": "周杰伦出生于台湾", "spo_list": []},
+]
+SCHEMA = [
+    {"subject_type": "歌曲", "predicate": "歌手", "object_type": "人物"},
+    {"subject_type": "歌曲", "predicate": "所属专辑", "object_type": "音乐专辑"},
+    {"subject_type": "图书作品", "predicate": "作者", "object_type": "人物"},
+    {"subject_type": "人物", "predicate": "出生地", "object_type": "地点"},
+]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return path
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from gui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    assert w.open_project(tmp_path / "p.kgs", create=True)
+    w.import_file(write_jsonl(tmp_path / "in.jsonl", SENTENCES))
+    w.triples.set_schema(SCHEMA)
+    w.show()
+    qtbot.waitExposed(w)
+    w.triples.show_document(w.project.documents()[0].id)
+    w.triples.table.setFocus()
+    yield w
+    if w.project is not None:
+        w.close()
+
+
+def statuses(w) -> list[str]:
+    return [a.status for a in w.project.document(w.triples.doc.id).annotations]
+
+
+def test_review_with_the_keyboard(window, qtbot) -> None:
+    panel = window.triples
+    assert statuses(window) == ["predicted", "predicted"]
+    qtbot.keyClick(panel.table, Qt.Key.Key_A)  # accept the first, move to the second
+    assert statuses(window) == ["accepted", "predicted"]
+    qtbot.keyClick(panel.table, Qt.Key.Key_X)
+    assert statuses(window) == ["accepted", "rejected"]
+    qtbot.keyClick(panel.table, Qt.Key.Key_K)
+    assert panel.table.currentIndex().row() == 0
+    first_doc = panel.doc.id
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)  # accept the rest, go on
+    assert window.project.document(first_doc).reviewed
+    assert panel.doc.id != first_doc
+    assert statuses(window) == ["predicted"]
+
+
+def select_text(panel, start: int, end: int) -> None:
+    cursor = panel.text_view.textCursor()
+    cursor.setPosition(start)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    panel.text_view.setTextCursor(cursor)
+
+
+def test_add_a_triple_by_selecting_subject_then_object(window, qtbot) -> None:
+    panel = window.triples
+    doc3 = window.project.documents()[2].id
+    panel.show_document(doc3)
+    select_text(panel, 0, 3)  # 周杰伦
+    qtbot.keyClick(panel.table, Qt.Key.Key_S)
+    select_text(panel, 6, 8)  # 台湾
+
+    def choose() -> None:
+        picker = QApplication.activeModalWidget()
+        picker.filter.insert("出生")  # as an input method would; QTest types ASCII only
+        qtbot.keyClick(picker.filter, Qt.Key.Key_Return)
+
+    QTimer.singleShot(100, choose)
+    qtbot.keyClick(panel.table, Qt.Key.Key_O)
+    (added,) = window.project.document(doc3).annotations
+    assert (added.subject, added.predicate, added.object, added.status) == (
+        "周杰伦",
+        "出生地",
+        "台湾",
+        "added",
+    )
+    assert (added.subject_span.start, added.object_span.start) == (0, 6)
+
+
+def test_undo_and_redo_survive_a_restart(window, qtbot, tmp_path) -> None:
+    panel = window.triples
+    qtbot.keyClick(panel.table, Qt.Key.Key_A)
+    qtbot.keyClick(panel.table, Qt.Key.Key_X)
+    path = window.project.path
+    window.project.close()
+    window.project = None
+    assert window.open_project(path)
+    panel.show_document(window.project.documents()[0].id)
+    window.triples.undo()
+    assert statuses(window) == ["accepted", "predicted"]
+    window.triples.undo()
+    assert statuses(window) == ["predicted", "predicted"]
+    window.triples.redo()
+    assert statuses(window) == ["accepted", "predicted"]
+
+
+def test_a_bad_file_gives_a_message_and_changes_nothing(window, tmp_path) -> None:
+    before = window.project.count_documents()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "好"}\n{"text": "也好"}\n{"text": 3}\n', encoding="utf-8")
+    window.import_file(bad)
+    assert window.banner.isVisible()
+    assert "bad.jsonl:3:" in window.banner.label.text()
+    assert window.project.count_documents() == before
+
+
+def test_pre_annotate_shows_progress_and_cancels(
+    window, qtbot, tmp_path, tiny_model, tiny_model_dir
+) -> None:
+    origin = f"{tiny_model.info.name}@{tiny_model.info.version}"
+    qtbot.keyClick(window.triples.table, Qt.Key.Key_A)  # a human decision on document 1
+    first = window.project.documents()[0].id
+    many = [{"text": f"第{i}句：红豆是王菲演唱的歌曲"} for i in range(400)]
+    window.import_file(write_jsonl(tmp_path / "many.jsonl", many))
+    window.set_model_dir(tiny_model_dir)
+    seen = []
+
+    def on_progress(owner, done, total, message, eta) -> None:
+        seen.append((done, total))
+        if done > 0:
+            window.cancel_jobs()
+
+    window.runner.job_progress.connect(on_progress)
+    window.triples.pre_annotate(only_unreviewed=True)
+    qtbot.waitUntil(lambda: not window.runner.is_busy("triples"), timeout=60000)
+    qtbot.wait(200)
+    assert seen and seen[0][1] >= 400
+    origins = {
+        a.origin
+        for d in window.project.documents()
+        for a in window.project.document(d.id).annotations
+    }
+    done_docs = [
+        d
+        for d in window.project.documents()
+        if any(a.origin == origin for a in window.project.document(d.id).annotations)
+    ]
+    assert origin in origins  # finished batches were kept
+    assert len(done_docs) < 400  # but the job stopped early
+    # the human decision is untouched
+    kept = [a for a in window.project.document(first).annotations if a.status == "accepted"]
+    assert [(a.subject, a.predicate, a.object) for a in kept] == [("红豆", "歌手", "王菲")]
