@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="model folder to pre-annotate with")
     p.set_defaults(handler=run)
     s = sub.add_parser("screenshot", help="render a panel offscreen with demo content to a PNG")
-    s.add_argument("--panel", choices=["triples"], default="triples")
+    s.add_argument("--panel", choices=["triples", "statistics"], default="triples")
     s.add_argument("--out", required=True, help="PNG file to write")
     s.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
     s.set_defaults(handler=screenshot)
@@ -48,6 +48,8 @@ def screenshot(args: argparse.Namespace) -> int:
         best = max(panel.doc_model.rows, key=lambda d: d.n_annotations, default=None)
         if best is not None:
             panel.show_document(best.id, row=0)
+        if args.panel == "statistics":
+            panel.views.setCurrentWidget(panel.statistics)
         for _ in range(5):
             app.processEvents()
         ok = window.grab().save(args.out)

@@ -64,7 +64,7 @@ class AnnotatedTextView(QTextEdit):
         self.setFont(font)
         # Room above the first line for the arc and its label.
         self.setViewportMargins(0, 0, 0, 0)
-        self.document().setDocumentMargin(28)
+        self.document().setDocumentMargin(44)
         self._text = ""
         self._qpos = [0]
         self._selected: tuple[Highlight, Highlight, str] | None = None
@@ -178,7 +178,9 @@ class AnnotatedTextView(QTextEdit):
         metrics = painter.fontMetrics()
         w = metrics.horizontalAdvance(predicate) + 10
         h = metrics.height() + 2
-        box = QRectF(label_at.x() - w / 2, label_at.y() - h / 2, w, h)
+        top_y = max(label_at.y() - h / 2, 1.0)  # never above the viewport
+        left_x = min(max(label_at.x() - w / 2, 1.0), self.viewport().width() - w - 1)
+        box = QRectF(left_x, top_y, w, h)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor("#fffbe6"))
         painter.drawRoundedRect(box, 4, 4)

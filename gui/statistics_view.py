@@ -11,6 +11,7 @@ import numpy as np
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import pyqtgraph as pg  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QHeaderView,
     QLabel,
@@ -98,6 +99,7 @@ class StatisticsView(QWidget):
             total.setData(0, sum(counts.values()))
             self.table.setItem(row, len(STATUSES) + 1, total)
         self.table.setSortingEnabled(True)
+        self.table.sortItems(len(STATUSES) + 1, Qt.SortOrder.DescendingOrder)
 
         centres, counts, rate = acceptance_by_score(stats.get("scores", []))
         self.plot.clear()
