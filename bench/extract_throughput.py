@@ -167,7 +167,8 @@ def main() -> None:
         f"batched (ours)            {new_rate:8.1f} sentences/s   peak RSS {new['peak_rss_mb']:.0f} MB"
     )
     print(f"speed-up                  {new_rate / ref_rate:8.2f}x")
-    print(f"identical triples         {same}/{n} sentences")
+    n_triples = sum(len(t) for t in new["triples"])
+    print(f"identical triples         {same}/{n} sentences ({n_triples} triples found)")
     print(
         json.dumps(
             {
@@ -176,6 +177,7 @@ def main() -> None:
                 "ours_per_s": round(new_rate, 2),
                 "ratio": round(new_rate / ref_rate, 2),
                 "identical": same,
+                "triples": n_triples,
                 "reference_peak_rss_mb": round(ref["peak_rss_mb"]),
                 "ours_peak_rss_mb": round(new["peak_rss_mb"]),
             }
