@@ -453,8 +453,7 @@ class TriplesPanel(QWidget):
         )
 
     def _store_predictions(self, batch: list) -> None:
-        for doc_id, triples in batch:
-            self.project.replace_predictions(doc_id, triples, self._origin)
+        self.project.replace_predictions_many(batch, self._origin)
         self.refresh_documents()
         if self.doc is not None and any(d == self.doc.id for d, _ in batch):
             self.show_document(self.doc.id)

@@ -532,37 +532,42 @@ class Project:
         ``triples``; a triple equal to one a person decided on is skipped, so
         human decisions are never overwritten. Not an undo step: it is the
         model's output, not an edit."""
-        with self._transaction() as db:
-            decided = {
-                (r["subject"], r["predicate"], r["object"], r["s_start"], r["o_start"])
-                for r in db.execute(
-                    "SELECT * FROM annotations WHERE doc_id = ? AND status != 'predicted'",
-                    (doc_id,),
-                )
-            }
-            db.execute(
-                "DELETE FROM annotations WHERE doc_id = ? AND status = 'predicted'", (doc_id,)
+        return self.replace_predictions_many([(doc_id, triples)], origin)
+
+    def replace_predictions_many(self, batch: list[tuple[int, list[Triple]]], origin: str) -> int:
+        """:meth:`replace_predictions` for many documents in one transaction (one
+        disk sync instead of one per document)."""
+        with self._transaction():
+            return sum(self._replace(doc_id, triples, origin) for doc_id, triples in batch)
+
+    def _replace(self, doc_id: int, triples: list[Triple], origin: str) -> int:
+        db = self.db
+        decided = {
+            (r["subject"], r["predicate"], r["object"], r["s_start"], r["o_start"])
+            for r in db.execute(
+                "SELECT * FROM annotations WHERE doc_id = ? AND status != 'predicted'",
+                (doc_id,),
             )
-            text = db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
-            ord_ = db.execute(
-                "SELECT COALESCE(MAX(ord) + 1, 0) FROM annotations WHERE doc_id = ?", (doc_id,)
-            ).fetchone()[0]
-            n = 0
-            for t in triples:
-                key = (
-                    t.subject,
-                    t.predicate,
-                    t.object,
-                    t.subject_span.start if t.subject_span else None,
-                    t.object_span.start if t.object_span else None,
-                )
-                if key in decided:
-                    continue
-                self._insert_triple(
-                    db, doc_id, ord_ + n, text, t, status="predicted", origin=origin
-                )
-                n += 1
-            return n
+        }
+        db.execute("DELETE FROM annotations WHERE doc_id = ? AND status = 'predicted'", (doc_id,))
+        text = db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
+        ord_ = db.execute(
+            "SELECT COALESCE(MAX(ord) + 1, 0) FROM annotations WHERE doc_id = ?", (doc_id,)
+        ).fetchone()[0]
+        n = 0
+        for t in triples:
+            key = (
+                t.subject,
+                t.predicate,
+                t.object,
+                t.subject_span.start if t.subject_span else None,
+                t.object_span.start if t.object_span else None,
+            )
+            if key in decided:
+                continue
+            self._insert_triple(db, doc_id, ord_ + n, text, t, status="predicted", origin=origin)
+            n += 1
+        return n
 
     # -- models and runs -----------------------------------------------------------------
 
