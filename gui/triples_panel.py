@@ -431,7 +431,7 @@ class TriplesPanel(QWidget):
             if only_unreviewed
             else self.project.all_document_ids()
         )
-        documents = [(i, self.project.document(i).text) for i in ids]
+        documents = self.project.texts(ids)
         model_dir = self.model_dir
 
         def job(ctx):

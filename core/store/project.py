@@ -311,6 +311,19 @@ class Project:
         ).fetchone()
         return None if row is None else row["id"]
 
+    def texts(self, doc_ids: list[int]) -> list[tuple[int, str]]:
+        """(id, text) of many documents in one query, in the order given."""
+        found: dict[int, str] = {}
+        for begin in range(0, len(doc_ids), 900):  # SQLite's limit on bound parameters
+            chunk = doc_ids[begin : begin + 900]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(
+                self.db.execute(
+                    f"SELECT id, text FROM documents WHERE id IN ({marks})", chunk
+                ).fetchall()
+            )
+        return [(i, found[i]) for i in doc_ids if i in found]
+
     def unreviewed_document_ids(self) -> list[int]:
         return [
             r[0]
