@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -10,6 +11,16 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    """A JSON-lines file of ``records`` (UTF-8, Chinese kept readable)."""
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return path
+
+
 RESOURCES = ROOT / "resources"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli.app import main
+from tests.conftest import write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = [
@@ -40,17 +41,10 @@ GOLD = [
 ]
 
 
-def write(path: Path, records: list[dict]) -> Path:
-    path.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
-    )
-    return path
-
-
 def test_extract_writes_input_fields_plus_spo_list_with_exact_spans(
     tiny_model_dir, tmp_path, capsys
 ) -> None:
-    src = write(
+    src = write_jsonl(
         tmp_path / "in.jsonl",
         [{"id": "a1", "text": "Ｈello　甲乙😀丙丁"}, {"id": "a2", "text": "甲"}],
     )
@@ -80,9 +74,9 @@ def test_extract_writes_input_fields_plus_spo_list_with_exact_spans(
 
 
 def test_evaluate_prints_scores_as_the_last_json_line(tmp_path, capsys) -> None:
-    gold = write(tmp_path / "gold.jsonl", GOLD)
+    gold = write_jsonl(tmp_path / "gold.jsonl", GOLD)
     pred = [dict(GOLD[0]), {"text": GOLD[1]["text"], "spo_list": []}]
-    pred_file = write(tmp_path / "pred.jsonl", pred)
+    pred_file = write_jsonl(tmp_path / "pred.jsonl", pred)
     assert (
         main(
             ["evaluate", "triples", "--gold", str(gold), "--pred", str(pred_file), "--by-predicate"]
@@ -138,9 +132,9 @@ def test_evaluate_prints_scores_as_the_last_json_line(tmp_path, capsys) -> None:
 )
 def test_bad_input_gives_one_line_and_exit_code_2(tmp_path, capsys, args, message) -> None:
     files = {
-        "in": str(write(tmp_path / "in.jsonl", [{"text": "你好"}])),
-        "gold": str(write(tmp_path / "gold.jsonl", GOLD)),
-        "short": str(write(tmp_path / "short.jsonl", GOLD[:1])),
+        "in": str(write_jsonl(tmp_path / "in.jsonl", [{"text": "你好"}])),
+        "gold": str(write_jsonl(tmp_path / "gold.jsonl", GOLD)),
+        "short": str(write_jsonl(tmp_path / "short.jsonl", GOLD[:1])),
         "tmp": str(tmp_path),
     }
     bad = tmp_path / "bad.jsonl"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QTextCursor  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from tests.conftest import write_jsonl  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -57,13 +56,6 @@ SCHEMA = [
     {"subject_type": "图书作品", "predicate": "作者", "object_type": "人物"},
     {"subject_type": "人物", "predicate": "出生地", "object_type": "地点"},
 ]
-
-
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
-    )
-    return path
 
 
 @pytest.fixture

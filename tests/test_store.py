@@ -17,6 +17,7 @@ from core.errors import BadInput
 from core.formats.duie import Span, Triple
 from core.formats.errors import FormatError
 from core.store import Project, ProjectLockedError
+from tests.conftest import write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES = [
@@ -58,17 +59,10 @@ LINES = [
 ]
 
 
-def write(path: Path, records) -> Path:
-    path.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
-    )
-    return path
-
-
 @pytest.fixture
 def project(tmp_path):
     with Project.open(tmp_path / "p.kgs") as p:
-        p.import_file(write(tmp_path / "in.jsonl", LINES))
+        p.import_file(write_jsonl(tmp_path / "in.jsonl", LINES))
         yield p
 
 
@@ -109,7 +103,7 @@ def test_scored_triples_import_as_predictions_and_gold_as_accepted(project) -> N
 def test_edits_undo_and_redo_survive_a_restart(tmp_path) -> None:
     path = tmp_path / "p.kgs"
     with Project.open(path) as p:
-        p.import_file(write(tmp_path / "in.jsonl", LINES))
+        p.import_file(write_jsonl(tmp_path / "in.jsonl", LINES))
         doc = p.documents()[0].id
         first, second = p.document(doc).annotations
         p.set_status(first.id, "accepted")
@@ -215,7 +209,7 @@ def test_a_project_open_in_another_process_is_refused(tmp_path) -> None:
 
 
 def test_cli_import_export_and_errors(tmp_path, capsys) -> None:
-    src = write(tmp_path / "in.jsonl", LINES)
+    src = write_jsonl(tmp_path / "in.jsonl", LINES)
     kgs = tmp_path / "c.kgs"
     assert main(["project", "import", str(kgs), str(src)]) == 0
     assert main(["project", "export", str(kgs), str(tmp_path / "out.jsonl"), "--clean"]) == 0
