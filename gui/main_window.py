@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.jobs import format_duration
+from core.triples.model_process import ModelProcess
 from gui.dialogs import ShortcutsDialog
 from gui.jobs import JobRunner
 from gui.triples_panel import SHORTCUTS, TriplesPanel
@@ -80,7 +81,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
-        self.triples = TriplesPanel(self.runner)
+        self.models = ModelProcess()
+        self.triples = TriplesPanel(self.runner, self.models)
         self.triples.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.tabs.addTab(self.triples, "Triples")
 
@@ -300,6 +302,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.runner.shutdown()
+        self.models.close()
         if self.project is not None:
             self.project.close()
             self.project = None

@@ -7,6 +7,7 @@ widgets only show what the store holds afterwards.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.triples.model_process import ModelProcess
 from gui.annotated_text import AnnotatedTextView, Highlight
 from gui.dialogs import EditTripleDialog, PredicatePicker
 from gui.jobs import JobRunner
@@ -60,9 +62,11 @@ SHORTCUTS = [
 class TriplesPanel(QWidget):
     message = Signal(str)  # one line for the status bar
 
-    def __init__(self, runner: JobRunner, parent=None) -> None:
+    def __init__(self, runner: JobRunner, models: ModelProcess, parent=None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.models = models
+        self._last_list_refresh = 0.0
         self.project: Any = None
         self.model_dir: Path | None = None
         self.schema: list[dict[str, str]] = []
@@ -433,18 +437,10 @@ class TriplesPanel(QWidget):
         )
         documents = self.project.texts(ids)
         model_dir = self.model_dir
-
-        def job(ctx):
-            from core.triples.annotate import load_model_cached, model_identity, predict_documents
-
-            ctx.report(0, len(documents), f"loading the model {model_dir.name}")
-            model = load_model_cached(model_dir)
-            self._origin = model_identity(model)
-            return predict_documents(model, documents, ctx=ctx)
-
+        models = self.models
         self.runner.submit(
             OWNER,
-            job,
+            lambda ctx: models.predict_documents(model_dir, documents, ctx)[1],
             name=f"Pre-annotating {len(documents)} documents",
             tensorflow=True,
             on_partial=self._store_predictions,
@@ -452,13 +448,19 @@ class TriplesPanel(QWidget):
             on_cancelled=lambda: self._pre_annotation_done(0, cancelled=True),
         )
 
-    def _store_predictions(self, batch: list) -> None:
-        self.project.replace_predictions_many(batch, self._origin)
-        self.refresh_documents()
+    def _store_predictions(self, part: tuple[str, list]) -> None:
+        origin, batch = part
+        self.project.replace_predictions_many(batch, origin)
+        # The list is refreshed at most twice a second: it is the slowest part.
+        now = time.monotonic()
+        if now - self._last_list_refresh > 0.5:
+            self._last_list_refresh = now
+            self.refresh_documents()
         if self.doc is not None and any(d == self.doc.id for d, _ in batch):
             self.show_document(self.doc.id)
 
     def _pre_annotation_done(self, n: int, cancelled: bool) -> None:
+        self.refresh_documents()
         if cancelled:
             self.message.emit("Pre-annotation cancelled; the documents done so far are kept.")
         else:
