@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from core.jobs import Cancelled, JobContext
 
@@ -24,25 +25,27 @@ _PROGRESS_INTERVAL = 0.05
 
 
 class WorkerSignals(QObject):
-    """A QRunnable is not a QObject, so its signals live here."""
+    """The worker runs on a plain Python thread; its signals live here and
+    reach the UI thread queued."""
 
     started = Signal()
-    progress = Signal(int, int, str, object)  # done, total, message, eta seconds or None
-    partial = Signal(object)  # intermediate results the job hands over as it goes
-    returned = Signal(object)
+    # Python objects cross threads wrapped in a 1-tuple and the ETA is -1 when
+    # unknown: PySide6 on Python 3.11 miscounts references to a bare None sent
+    # through a queued Signal(object), which ends in a crash after many sends.
+    progress = Signal(int, int, str, float)  # done, total, message, eta seconds (-1: unknown)
+    partial = Signal(object)  # (value,): intermediate results handed over as the job goes
+    returned = Signal(object)  # (result,)
     errored = Signal(str, str)  # one-line message, full traceback
     cancelled = Signal()
     finished = Signal()
 
 
-class Worker(QRunnable):
+class Worker:
     def __init__(self, fn: Callable[[JobContext], Any], name: str = "") -> None:
-        super().__init__()
-        self.setAutoDelete(False)
         self.fn = fn
         self.name = name
         self.signals = WorkerSignals()
-        self.ctx = JobContext(self._on_progress, self.signals.partial.emit)
+        self.ctx = JobContext(self._on_progress, lambda value: self.signals.partial.emit((value,)))
         self._last_emit = 0.0
         self.done = False
 
@@ -50,7 +53,8 @@ class Worker(QRunnable):
         now = time.monotonic()
         if now - self._last_emit >= _PROGRESS_INTERVAL or done >= total:
             self._last_emit = now
-            self.signals.progress.emit(done, total, message, self.ctx.eta_seconds())
+            eta = self.ctx.eta_seconds()
+            self.signals.progress.emit(done, total, message, -1.0 if eta is None else eta)
 
     def cancel(self) -> None:
         self.ctx.cancel()
@@ -68,7 +72,7 @@ class Worker(QRunnable):
             if self.ctx.cancelled:
                 self.signals.cancelled.emit()
             else:
-                self.signals.returned.emit(result)
+                self.signals.returned.emit((result,))
         finally:
             self.done = True
             self.signals.finished.emit()
@@ -79,16 +83,15 @@ class JobRunner(QObject):
 
     # For the status bar: any job's start, progress and end.
     job_started = Signal(str, str)  # owner, name
-    job_progress = Signal(str, int, int, str, object)
+    job_progress = Signal(str, int, int, str, float)  # ..., eta seconds (-1: unknown)
     job_ended = Signal(str)
     job_failed = Signal(str, str, str)  # owner, message, traceback
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._general = QThreadPool(self)
-        self._general.setMaxThreadCount(2)
-        self._tensorflow = QThreadPool(self)
-        self._tensorflow.setMaxThreadCount(1)
+        self._general = ThreadPoolExecutor(2, thread_name_prefix="kgstudio-job")
+        self._tensorflow = ThreadPoolExecutor(1, thread_name_prefix="kgstudio-tf")
+        self._futures: list[Any] = []
         self._current: dict[str, Worker] = {}
         self._all: list[Worker] = []
 
@@ -123,7 +126,9 @@ class JobRunner(QObject):
         sig.errored.connect(relay.errored)
         sig.cancelled.connect(relay.cancelled)
         sig.finished.connect(relay.finished)
-        (self._tensorflow if tensorflow else self._general).start(worker)
+        pool = self._tensorflow if tensorflow else self._general
+        self._futures = [f for f in self._futures if not f.done()]
+        self._futures.append(pool.submit(worker.run))
         return worker
 
     def _is_current(self, owner: str, worker: Worker) -> bool:
@@ -157,8 +162,8 @@ class JobRunner(QObject):
         self.cancel_all()
         for w in self._all:
             w.cancel()
-        ok = self._general.waitForDone(timeout_ms)
-        return self._tensorflow.waitForDone(timeout_ms) and ok
+        _, pending = wait(self._futures, timeout=timeout_ms / 1000)
+        return not pending
 
 
 class _Relay(QObject):
@@ -189,20 +194,20 @@ class _Relay(QObject):
         if self._current():
             self.runner.job_started.emit(self.owner, self.worker.name)
 
-    @Slot(int, int, str, object)
-    def progress(self, done: int, total: int, message: str, eta: object) -> None:
+    @Slot(int, int, str, float)
+    def progress(self, done: int, total: int, message: str, eta: float) -> None:
         if self._current():
             self.runner.job_progress.emit(self.owner, done, total, message, eta)
 
     @Slot(object)
-    def partial(self, value: object) -> None:
+    def partial(self, wrapped: tuple) -> None:
         if self._current() and self.on_partial:
-            self.on_partial(value)
+            self.on_partial(wrapped[0])
 
     @Slot(object)
-    def returned(self, value: object) -> None:
+    def returned(self, wrapped: tuple) -> None:
         if self._current() and self.on_result:
-            self.on_result(value)
+            self.on_result(wrapped[0])
 
     @Slot(str, str)
     def errored(self, message: str, tb: str) -> None:

@@ -121,12 +121,12 @@ class MainWindow(QMainWindow):
         for w in (self.job_label, self.job_progress, self.job_eta, self.cancel_button):
             w.show()
 
-    def _job_progress(self, owner: str, done: int, total: int, message: str, eta: Any) -> None:
+    def _job_progress(self, owner: str, done: int, total: int, message: str, eta: float) -> None:
         self.job_label.setText(message)
         if total > 0:
             self.job_progress.setRange(0, total)
             self.job_progress.setValue(done)
-        self.job_eta.setText(f"{format_duration(eta)} left" if eta is not None else "")
+        self.job_eta.setText(f"{format_duration(eta)} left" if eta >= 0 else "")
 
     def _job_ended(self, owner: str) -> None:
         for w in (self.job_label, self.job_progress, self.job_eta, self.cancel_button):
