@@ -1,0 +1,1 @@
+"""Graphs: reading and writing them, clustering them with InfoMap and others."""
