@@ -140,3 +140,29 @@ def test_cli_prints_one_summary_line_and_writes_the_partition(
         )
         == 2
     )
+
+
+def test_a_graph_from_triples_keeps_the_sentences_behind_each_edge() -> None:
+    from core.formats.duie import Triple
+    from core.graph.build import graph_from_triples
+
+    docs = [
+        (7, [Triple("红豆", "歌手", "王菲"), Triple("红豆", "作词", "林夕")]),
+        (9, [Triple("红豆", "歌手", "王菲")]),
+    ]
+    g = graph_from_triples(docs)
+    assert set(g.nodes) == {"红豆", "王菲", "林夕"}
+    edge = g["红豆"]["王菲"]
+    assert edge["weight"] == 2 and edge["sources"] == [(7, "歌手"), (9, "歌手")]
+    assert g.nodes["红豆"]["documents"] == {7, 9}
+
+
+def test_a_graph_from_the_knowledge_base_links_entities_named_in_facts(shared_data) -> None:
+    from core.graph.build import graph_from_kb
+    from core.linking.kb import KnowledgeBase
+
+    kb = KnowledgeBase.load(shared_data / "ccks_kb" / "kb_data")
+    g = graph_from_kb(kb)
+    assert g.number_of_nodes() == 801 and g.number_of_edges() > 0
+    u, v, data = next(iter(g.edges(data=True)))
+    assert data["predicates"] and u in kb.entities and v in kb.entities
