@@ -16,7 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="model folder to pre-annotate with")
     p.set_defaults(handler=run)
     s = sub.add_parser("screenshot", help="render a panel offscreen with demo content to a PNG")
-    s.add_argument("--panel", choices=["triples", "statistics"], default="triples")
+    s.add_argument("--panel", choices=["triples", "statistics", "graph"], default="triples")
+    s.add_argument(
+        "--graph", help="with --panel graph: a graph file (default: the demo project's triples)"
+    )
     s.add_argument("--out", required=True, help="PNG file to write")
     s.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
     s.set_defaults(handler=screenshot)
@@ -50,6 +53,18 @@ def screenshot(args: argparse.Namespace) -> int:
             panel.show_document(best.id, row=0)
         if args.panel == "statistics":
             panel.views.setCurrentWidget(panel.statistics)
+        if args.panel == "graph":
+            window.tabs.setCurrentWidget(window.graph)
+            if args.graph:
+                if not window.graph.open_file(args.graph):
+                    raise UsageError(window.graph.summary.text())
+            else:
+                window.graph.graph_from_project()
+            window.graph.run(wait=True)
+            nodes = window.graph.nodes
+            if nodes:
+                busiest = max(nodes, key=window.graph.graph.degree)
+                window.graph.show_node(busiest)
         for _ in range(5):
             app.processEvents()
         ok = window.grab().save(args.out)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.jobs import format_duration
 from core.triples.model_process import ModelProcess
 from gui.dialogs import ShortcutsDialog
+from gui.graph_panel import GraphPanel
 from gui.jobs import JobRunner
 from gui.triples_panel import SHORTCUTS, TriplesPanel
 
@@ -85,6 +86,10 @@ class MainWindow(QMainWindow):
         self.triples = TriplesPanel(self.runner, self.models)
         self.triples.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.tabs.addTab(self.triples, "Triples")
+        self.graph = GraphPanel(self.runner)
+        self.graph.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.graph.open_document.connect(self.show_document)
+        self.tabs.addTab(self.graph, "Graph")
 
         self._build_status_bar()
         self._build_menus()
@@ -215,8 +220,13 @@ class MainWindow(QMainWindow):
         self.settings.setValue("project/last", str(Path(path).resolve()))
         self.setWindowTitle(f"KG Studio — {Path(path).name}")
         self.triples.set_project(project)
+        self.graph.set_project(project)
         self.banner.hide()
         return True
+
+    def show_document(self, doc_id: int) -> None:
+        self.tabs.setCurrentWidget(self.triples)
+        self.triples.show_document(doc_id)
 
     def set_model_dir(self, folder: str | Path) -> bool:
         folder = Path(folder)
