@@ -133,3 +133,37 @@ def test_fast_object_head_matches_the_end_to_end_object_model(tiny_model: Triple
             for t in triples
         }
         assert got == expected
+
+
+def test_thresholds_are_tuned_on_one_half_and_reported_on_the_other(
+    tiny_model_dir, tmp_path
+) -> None:
+    from cli.app import main
+    from core.formats.duie import Sentence, Span, Triple
+    from core.triples.thresholds import tune_thresholds
+
+    model = TripleModel.load(tiny_model_dir)
+    gold = [
+        Sentence(t, [Triple("甲", "作者", "乙", subject_span=Span(0, 1), object_span=Span(2, 3))])
+        for t in ["甲是乙的作者", "甲和乙", "甲乙丙", "甲与乙"]
+    ]
+    result = tune_thresholds(model, gold)
+    assert result["tune_sentences"] == 2 and result["report_sentences"] == 2
+    assert len(result["grid"]) == 25
+    assert result["tune_f1"] == max(f for _, _, f in result["grid"])
+    # --write keeps the choice in model.json
+    import shutil
+
+    folder = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, folder)
+    from tests.conftest import write_jsonl
+
+    dev = write_jsonl(
+        tmp_path / "dev.jsonl",
+        [
+            {"text": s.text, "spo_list": [{"subject": "甲", "predicate": "作者", "object": "乙"}]}
+            for s in gold
+        ],
+    )
+    assert main(["tune", "triples", "--model", str(folder), "--dev", str(dev), "--write"]) == 0
+    assert TripleModel.load(folder).info.thresholds == result["thresholds"]

@@ -203,6 +203,13 @@ class TripleModel:
             os.replace(tmp, folder)
         return folder
 
+    def save_info(self, folder: str | Path) -> None:
+        """Rewrite only ``model.json`` (thresholds, name...), atomically."""
+        from core.formats.jsonl import atomic_write_text
+
+        with atomic_write_text(Path(folder) / "model.json") as f:
+            f.write(json.dumps(self.info.to_json(), ensure_ascii=False, indent=2))
+
     # -- extraction --------------------------------------------------------------------
 
     def _chunks(self, texts: Sequence[str]) -> list[_Chunk]:

@@ -1,0 +1,39 @@
+"""`tune triples`: choose decoding thresholds on held-out data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+
+from cli.common import console_context, existing_file
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tune", help="choose decoding thresholds on held-out data")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    t = kinds.add_parser("triples", help="subject / object start and end thresholds")
+    t.add_argument("--model", required=True, help="model folder")
+    t.add_argument("--dev", required=True, help="held-out DuIE file (half tunes, half reports)")
+    t.add_argument("--write", action="store_true", help="save the chosen thresholds in model.json")
+    t.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.formats.duie import read_sentences
+    from core.triples.model import TripleModel
+    from core.triples.thresholds import tune_thresholds, with_thresholds
+
+    dev = list(read_sentences(existing_file(args.dev, "held-out data"), require_triples=True))
+    model = TripleModel.load(args.model)
+    ctx, bar = console_context()
+    try:
+        result = tune_thresholds(model, dev, ctx)
+    finally:
+        bar.close()
+    if args.write:
+        with_thresholds(model, result["thresholds"]).save_info(args.model)
+    summary = {**result, "thresholds": asdict(result["thresholds"])}
+    summary.pop("grid")
+    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in summary.items()}))
+    return 0
