@@ -28,6 +28,9 @@ from PySide6.QtWidgets import (  # noqa: E402
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -131,8 +134,21 @@ class GraphPanel(QWidget):
         self.details = QListWidget()
         self.details.itemDoubleClicked.connect(self._detail_chosen)
 
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["module", "nodes", "flow"])
+        self.tree.itemExpanded.connect(lambda _: self.tree.resizeColumnToContents(0))
+        module_views = QTabWidget()
+        module_views.addTab(self.modules, "Modules")
+        module_views.addTab(self.tree, "Hierarchy")
+        export = QPushButton("Export result…")
+        export.clicked.connect(self.export_dialog)
+        module_box = QWidget()
+        box = QVBoxLayout(module_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(module_views)
+        box.addWidget(export)
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.modules)
+        right.addWidget(module_box)
         right.addWidget(self.runs)
         right.addWidget(self.details)
         split = QSplitter()
@@ -259,6 +275,7 @@ class GraphPanel(QWidget):
         xy = pos[pairs.reshape(-1)] if len(pairs) else np.zeros((0, 2))
         self.edges_item.setData(x=xy[:, 0], y=xy[:, 1])
         self._fill_modules(result)
+        self._fill_tree(result)
         row = self.runs.rowCount()
         self.runs.insertRow(row)
         values = [
@@ -298,6 +315,69 @@ class GraphPanel(QWidget):
                 [str(m), str(len(members[m])), f"{flow.get(m, 0.0):.3f}", names]
             ):
                 self.modules.setItem(row, col, QTableWidgetItem(v))
+
+    def _fill_tree(self, result: Any) -> None:
+        """One item per module path; expanding a module shows its sub-modules,
+        and at the bottom its nodes."""
+        self.tree.clear()
+        items: dict[tuple[int, ...], QTreeWidgetItem] = {}
+        stats: dict[tuple[int, ...], list[float]] = {}
+        for node, path in result.modules.items():
+            for depth in range(1, len(path) + 1):
+                s = stats.setdefault(path[:depth], [0, 0.0])
+                s[0] += 1
+                s[1] += result.node_flow.get(node, 0.0)
+        for path in sorted(stats, key=lambda p: (len(p), p)):
+            parent = items.get(path[:-1]) if len(path) > 1 else None
+            item = QTreeWidgetItem(
+                [":".join(map(str, path)), str(int(stats[path][0])), f"{stats[path][1]:.4f}"]
+            )
+            (parent.addChild(item) if parent else self.tree.addTopLevelItem(item))
+            items[path] = item
+        for node, path in result.modules.items():
+            label = str(self.graph.nodes[node].get("label", node))
+            items[path].addChild(
+                QTreeWidgetItem([label, "", f"{result.node_flow.get(node, 0.0):.4f}"])
+            )
+        self.tree.resizeColumnToContents(0)
+
+    def export_dialog(self) -> None:
+        if self.result is None:
+            self.message.emit("Run a clustering first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export the clustering",
+            "",
+            "Infomap tree (*.tree);;Partition (*.clu);;JSON (*.json)",
+        )
+        if path:
+            self.export(path)
+
+    def export(self, path: str | Path) -> None:
+        from core.graph.io import write_clu, write_json, write_tree
+
+        r, suffix = self.result, Path(path).suffix.lower()
+        labels = {n: str(d.get("label", n)) for n, d in self.graph.nodes(data=True)}
+        if suffix == ".clu":
+            write_clu(path, r.modules)
+        elif suffix == ".json":
+            write_json(
+                path,
+                {
+                    "graph": self.graph_name,
+                    "method": r.method,
+                    "codelength": r.codelength,
+                    "modules_per_level": r.modules_per_level(),
+                    "nodes": [
+                        {"node": str(n), "label": labels[n], "path": list(p)}
+                        for n, p in r.modules.items()
+                    ],
+                },
+            )
+        else:
+            write_tree(path, r.modules, r.node_flow, labels)
+        self.message.emit(f"Saved {path}")
 
     # -- provenance ----------------------------------------------------------------------
 

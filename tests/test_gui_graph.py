@@ -68,3 +68,19 @@ def test_a_node_leads_back_to_the_sentences_behind_it(window, qtbot, tmp_path) -
     panel.details.itemDoubleClicked.emit(openable[1])
     assert window.tabs.currentWidget() is window.triples
     assert window.triples.doc.text == "王菲演唱了《传奇》"
+
+
+def test_the_hierarchy_and_export(window, shared_data, tmp_path) -> None:
+    from core.graph.io import read_clu
+
+    panel = window.graph
+    assert panel.open_file(shared_data / "networks" / "ninetriangles.net")
+    panel.run(wait=True)
+    top = panel.tree.topLevelItemCount()
+    assert top == panel.result.n_modules
+    nested = [
+        panel.tree.topLevelItem(i) for i in range(top) if panel.tree.topLevelItem(i).childCount()
+    ]
+    assert nested and sum(int(panel.tree.topLevelItem(i).text(1)) for i in range(top)) == 27
+    panel.export(tmp_path / "nine.clu")
+    assert len(read_clu(tmp_path / "nine.clu")) == 27
