@@ -16,7 +16,7 @@ from cli.app import main
 from core.errors import BadInput
 from core.formats.duie import Span, Triple
 from core.formats.errors import FormatError
-from core.store import Project, ProjectLockedError
+from core.store import Project, ProjectLockedError, schema
 from tests.conftest import write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,7 +179,7 @@ def test_a_newer_project_format_is_refused(tmp_path) -> None:
         Project.open(path)
 
 
-def test_a_project_open_in_another_process_is_refused(tmp_path) -> None:
+def test_a_project_open_in_another_process_is_refused(tmp_path, capsys) -> None:
     path = tmp_path / "p.kgs"
     Project.open(path).close()
     holder = subprocess.Popen(
@@ -202,6 +202,10 @@ def test_a_project_open_in_another_process_is_refused(tmp_path) -> None:
         assert holder.stdout.readline().strip() == "open"
         with pytest.raises(ProjectLockedError, match=f"process {holder.pid}"):
             Project.open(path)
+        assert main(["project", "export", str(path), str(tmp_path / "o.jsonl")]) == 2
+        assert f"already open in another KG Studio (process {holder.pid})" in (
+            capsys.readouterr().err
+        )
     finally:
         holder.kill()
         holder.wait()
@@ -218,3 +222,267 @@ def test_cli_import_export_and_errors(tmp_path, capsys) -> None:
     assert "status" not in out[0]["spo_list"][0] and out[0]["spo_list"][0]["subject_span"] == [1, 3]
     assert main(["project", "export", str(tmp_path / "none.kgs"), str(tmp_path / "o.jsonl")]) == 2
     assert "none.kgs: no such file" in capsys.readouterr().err
+
+
+def test_a_reviewed_project_round_trips_and_clean_export_is_training_data(
+    project, tmp_path
+) -> None:
+    d1, d2 = (d.id for d in project.documents())
+    first, second = project.document(d1).annotations
+    project.set_status(first.id, "rejected")
+    project.update_annotation(second.id, predicate="作曲")
+    project.add_annotation(d1, "王菲", "国籍", "中国", Span(5, 7), None)
+    project.accept_rest(d1)
+    project.export_file(tmp_path / "e1.jsonl")
+    with Project.open(tmp_path / "b.kgs") as b:
+        b.import_file(tmp_path / "e1.jsonl")
+        b.export_file(tmp_path / "e2.jsonl")
+        doc = b.document(b.documents()[0].id)
+        assert doc.reviewed
+        assert [(a.predicate, a.status, a.origin) for a in doc.annotations] == [
+            ("歌手", "rejected", "import"),
+            ("作曲", "edited", "import"),
+            ("国籍", "added", "person"),
+        ]
+    assert (tmp_path / "e1.jsonl").read_bytes() == (tmp_path / "e2.jsonl").read_bytes()
+    line = json.loads((tmp_path / "e1.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert line["reviewed"] is True and line["spo_list"][1]["edited_from"]["predicate"] == "作词"
+    assert project.export_file(tmp_path / "r.jsonl", reviewed_only=True) == 1
+    project.export_file(tmp_path / "clean.jsonl", reviewed_only=True, clean=True)
+    (clean,) = [json.loads(x) for x in (tmp_path / "clean.jsonl").read_text("utf-8").splitlines()]
+    assert "reviewed" not in clean
+    assert [(t["predicate"], sorted(t)) for t in clean["spo_list"]] == [
+        ("作曲", sorted(["subject", "subject_type", "predicate", "object", "object_type",
+                         "subject_span", "object_span"])),
+        ("国籍", ["object", "predicate", "subject", "subject_span"]),  # 中国 is not in the text
+    ]  # fmt: skip
+
+
+def test_other_reviewed_values_are_kept_as_data(tmp_path) -> None:
+    src = write_jsonl(tmp_path / "in.jsonl", [{"text": "甲", "reviewed": False}])
+    with Project.open(tmp_path / "p.kgs") as p:
+        p.import_file(src)
+        assert not p.document(p.all_document_ids()[0]).reviewed
+        p.export_file(tmp_path / "out.jsonl")
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == src.read_text(encoding="utf-8")
+
+
+def test_spans_are_found_in_the_text_when_missing(tmp_path) -> None:
+    src = write_jsonl(
+        tmp_path / "in.jsonl",
+        [{"text": "甲说甲是乙的父亲", "spo_list": [{"subject": "甲", "predicate": "父亲",
+                                                   "object": "乙"},
+                                                  {"subject": "甲", "predicate": "同名",
+                                                   "object": "甲"},
+                                                  {"subject": "丙", "predicate": "父亲",
+                                                   "object": "乙"}]}],
+    )  # fmt: skip
+    with Project.open(tmp_path / "p.kgs") as p:
+        p.import_file(src)
+        spans = [(a.subject_span, a.object_span) for a in p.document(1).annotations]
+    assert spans == [
+        (Span(0, 1), Span(4, 5)),
+        (Span(0, 1), Span(2, 3)),  # the same string twice: two occurrences
+        (None, Span(4, 5)),
+    ]
+
+
+def test_each_edit_is_one_undo_step_naming_its_document(project) -> None:
+    d1, d2 = (d.id for d in project.documents())
+    first, second = project.document(d1).annotations
+    assert project.set_status(first.id, "accepted").status == "accepted"
+    assert project.set_status(first.id, "accepted").status == "accepted"  # no change, no step
+    gone = project.delete_annotation(second.id)
+    assert gone.id == second.id and len(project.document(d1).annotations) == 1
+    project.set_reviewed(d2, True)
+    assert project.undo().description == "mark the document reviewed"
+    assert not project.document(d2).reviewed
+    edit = project.undo()
+    assert (edit.doc_id, edit.description) == (d1, "delete 红豆 —作词→ 王菲")
+    assert project.annotation(second.id) == second
+    assert project.undo().description == "accept 红豆 —歌手→ 王菲"
+    assert project.undo() is None and not project.can_undo()
+    assert project.document(d1).annotations == [first, second]
+    assert [project.redo().description for _ in range(3)][-1] == "mark the document reviewed"
+    assert project.redo() is None and project.document(d2).reviewed
+
+
+def test_edits_check_what_they_are_given(project) -> None:
+    ann = project.document(1).annotations[0]
+    with pytest.raises(TypeError, match="colour"):
+        project.update_annotation(ann.id, colour="red")
+    with pytest.raises(BadInput, match="unknown status"):
+        project.set_status(ann.id, "maybe")
+    with pytest.raises(KeyError):
+        project.set_reviewed(99, True)
+    with pytest.raises(KeyError):
+        project.add_annotation(99, "a", "b", "c", None, None)
+    assert not project.can_undo()
+
+
+def test_added_triples_stay_added_when_edited(project) -> None:
+    added = project.add_annotation(1, "王菲", "国籍", "中国", None, None)
+    assert (added.subject_span, added.object_span) == (Span(5, 7), None)
+    assert project.update_annotation(added.id, predicate="籍贯").status == "added"
+
+
+def test_corrected_proposals_are_not_offered_again(project) -> None:
+    first, second = project.document(1).annotations
+    project.update_annotation(second.id, predicate="作曲")
+    project.set_status(first.id, "accepted")
+    model = [Triple("红豆", "作词", "王菲", score=0.5), Triple("红豆", "歌手", "王菲", score=0.9)]
+    assert project.replace_predictions(1, model, "demo@3") == 0  # spans found, then matched
+    assert [a.status for a in project.document(1).annotations] == ["accepted", "edited"]
+
+
+def test_predictions_end_the_redo_side_of_their_document_only(project) -> None:
+    first = project.document(1).annotations[0]
+    third = project.document(2).annotations[0]
+    project.set_status(first.id, "accepted")
+    project.set_status(third.id, "rejected")
+    project.undo()
+    project.undo()
+    project.replace_predictions(1, [Triple("红豆", "作词", "王菲", score=0.5)], "demo@3")
+    assert project.redo().doc_id == 2 and project.redo() is None
+
+
+def test_annotation_ids_are_never_reused(project) -> None:
+    added = project.add_annotation(1, "王菲", "国籍", "中国", None, None)
+    project.undo()
+    new = project.replace_predictions(2, [Triple("围城", "出版社", "钱钟书", score=0.3)], "m@1")
+    assert new == 1 and max(a.id for a in project.document(2).annotations) > added.id
+    project.redo()
+    assert project.annotation(added.id).status == "added"
+
+
+def test_queries(project) -> None:
+    d1, d2 = project.all_document_ids()
+    assert project.count_documents() == 2 and project.unreviewed_document_ids() == [d1, d2]
+    (s1, s2) = project.documents()
+    assert (s1.n_annotations, s1.n_predicted, s1.n_rejected, s1.min_score) == (2, 2, 0, 0.4)
+    assert s1.preview == "《红豆》是王菲演唱的歌曲" and s2.min_score is None
+    assert project.next_unreviewed(0) == d2  # wraps past the end back to the first
+    assert project.next_unreviewed(1) == d1
+    project.set_reviewed(d1, True)
+    assert project.next_unreviewed(0) == d2 and project.unreviewed_document_ids() == [d2]
+    project.set_reviewed(d2, True)
+    assert project.next_unreviewed(0) is None
+    stats = project.statistics()
+    assert stats["counts"] == {("歌手", "predicted"): 1, ("作词", "predicted"): 1,
+                               ("作者", "accepted"): 1}  # fmt: skip
+    assert sorted(stats["scores"]) == [(0.4, "predicted"), (0.9, "predicted")]
+    with pytest.raises(BadInput, match="unknown filter"):
+        project.documents("odd")
+
+
+def test_runs_and_models_are_recorded(project) -> None:
+    run = project.record_run("retrain", {"base": "m@1"}, {"f1": 0.5})
+    project.register_model("m", "2", "/models/m2")
+    (row,) = project.runs()
+    assert row["id"] == run and row["params"] == {"base": "m@1"} and row["result"]["f1"] == 0.5
+    assert row["started_at"] <= row["finished_at"]
+    assert [(m["name"], m["version"]) for m in project.models()] == [("m", "2")]
+
+
+def test_a_bad_status_in_a_file_names_the_line(project, tmp_path) -> None:
+    bad = write_jsonl(
+        tmp_path / "bad.jsonl",
+        [{"text": "甲是乙", "spo_list": [{"subject": "甲", "predicate": "p", "object": "乙",
+                                          "status": "maybe"}]}],
+    )  # fmt: skip
+    with pytest.raises(FormatError, match=r"bad.jsonl:1: spo_list\[0\].status"):
+        project.import_file(bad)
+    assert project.count_documents() == 2
+
+
+def _v1_project(path: Path) -> None:
+    """A file as the first version of the store wrote it."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN")
+    schema._v1(db)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO documents (id, position, text) VALUES (1, 0, '甲是乙的作者')")
+    db.execute(
+        "INSERT INTO annotations (id, doc_id, ord, subject, predicate, object, origin, status)"
+        " VALUES (3, 1, 0, '甲', '作者', '乙', 'import', 'accepted')"
+    )
+    deleted = {"id": 9, "subject": "乙", "predicate": "作者", "object": "甲"}
+    db.execute(
+        "INSERT INTO edits (doc_id, description, changes) VALUES (1, 'delete', ?)",
+        (json.dumps([{"table": "annotations", "before": deleted, "after": None}]),),
+    )
+    db.execute("INSERT INTO runs (kind, params, result) VALUES ('train', '{}', '{}')")
+    db.execute("COMMIT")
+    db.close()
+
+
+def test_an_older_project_is_migrated_keeping_its_content(tmp_path) -> None:
+    path = tmp_path / "old.kgs"
+    _v1_project(path)
+    with Project.open(path) as p:
+        assert [a.id for a in p.document(1).annotations] == [3]
+        assert p.add_annotation(1, "乙", "作者", "甲", None, None).id == 10  # past the history
+        assert p.runs()[0]["finished_at"] == p.runs()[0]["started_at"]
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.VERSION
+    db.close()
+
+
+def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "old.kgs"
+    _v1_project(path)
+
+    def broken(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE links (id INTEGER PRIMARY KEY)")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken])
+    monkeypatch.setattr(schema, "VERSION", len(schema.MIGRATIONS))
+    with pytest.raises(RuntimeError, match="disk full"):
+        Project.open(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "links" not in tables and "sqlite_sequence" not in tables
+    db.close()
+
+
+def test_files_that_are_no_project_are_refused_untouched(tmp_path) -> None:
+    other = tmp_path / "other.sqlite"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    with pytest.raises(BadInput, match="not a KG Studio project"):
+        Project.open(other)
+    db = sqlite3.connect(other)
+    assert [r[0] for r in db.execute("SELECT name FROM sqlite_master")] == ["t"]
+    db.close()
+    text = tmp_path / "notes.kgs"
+    text.write_text("not a database, just words " * 100, encoding="utf-8")
+    with pytest.raises(BadInput, match="not a KG Studio project"):
+        Project.open(text)
+    with pytest.raises(BadInput, match="no such project"):
+        Project.open(tmp_path / "missing.kgs", create=False)
+
+
+def test_cli_reports_bad_lines_and_keeps_tensorflow_away(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "一"}\n{"text": "二"}\n{"text": 3}\n', encoding="utf-8")
+    kgs = tmp_path / "c.kgs"
+    assert main(["project", "import", str(kgs), str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("kgstudio: error: ") and f"{bad}:3: " in err and "\n" not in err
+    with Project.open(kgs) as p:
+        assert p.count_documents() == 0
+    src = write_jsonl(tmp_path / "in.jsonl", LINES)
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from cli.app import main
+        code = main(["project", "import", {str(kgs)!r}, {str(src)!r}])
+        heavy = [m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "PySide6")]
+        print(code, heavy)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout.splitlines() == [f"imported 2 documents into {kgs} (2 in all)", "0 []"]

@@ -13,14 +13,22 @@ import fcntl
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from core.errors import BadInput
-from core.formats.duie import Sentence, Span, Triple, read_sentences, write_sentences
+from core.formats.duie import Sentence, Span, Triple, write_sentences
 from core.jobs import JobContext
+from core.store.duie_io import (
+    annotation_row,
+    check_sentence,
+    document_row,
+    read_for_import,
+    to_sentence,
+)
 from core.store.records import STATUSES, Annotation, Document, DocumentSummary, Edit
 from core.store.schema import migrate
 
@@ -28,23 +36,34 @@ LOW_SCORE = 0.7
 DECIDED = ("accepted", "edited", "rejected", "added")
 _ANN_COLUMNS = (
     "id, doc_id, ord, subject, subject_type, predicate, object, object_type, "
-    "s_start, s_end, o_start, o_end, score, origin, status, extra, key_order"
+    "s_start, s_end, o_start, o_end, score, origin, status, extra, key_order, edited_from"
 )
 
 
-class ProjectLockedError(BadInput):
+class ProjectLockedError(BadInput, RuntimeError):
     """The project is open in another KG Studio process."""
 
 
-def _locate(text: str, needle: str, near: int | None = None) -> Span | None:
-    starts, i = [], text.find(needle) if needle else -1
-    while i >= 0:
-        starts.append(i)
-        i = text.find(needle, i + 1)
-    if not starts:
-        return None
-    best = starts[0] if near is None else min(starts, key=lambda s: abs(s - near))
-    return Span(best, best + len(needle))
+_IDENTITY = ("subject", "predicate", "object", "s_start", "s_end", "o_start", "o_end")
+_TEXT_FIELDS = ("subject", "predicate", "object", "subject_type", "object_type")
+_SPAN_COLUMNS = {"subject_span": ("s_start", "s_end"), "object_span": ("o_start", "o_end")}
+
+
+def _label(row: dict) -> str:
+    return f"{row['subject']} —{row['predicate']}→ {row['object']}"
+
+
+def _identity(row: Any) -> tuple:
+    """What makes two triples the same: the strings and where they are."""
+    return tuple(row[k] for k in _IDENTITY)
+
+
+def _utc(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _marks(row: dict) -> str:
+    return ", ".join("?" for _ in row)
 
 
 class Project:
@@ -57,6 +76,9 @@ class Project:
 
     @classmethod
     def open(cls, path: str | Path, create: bool = True) -> Project:
+        """Open (or with ``create`` make) the project at ``path``, bringing an
+        older file up to date. Raises ProjectLockedError while another process
+        has it open, BadInput for a file that is no project or is too new."""
         path = Path(path)
         if not path.exists() and not create:
             raise BadInput(f"{path}: no such project")
@@ -76,6 +98,7 @@ class Project:
         lock.truncate()
         lock.write(str(os.getpid()))
         lock.flush()
+        db = None
         try:
             db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             db.row_factory = sqlite3.Row
@@ -87,6 +110,8 @@ class Project:
             db.execute("PRAGMA foreign_keys=ON")
             migrate(db, str(path))
         except BaseException:
+            if db is not None:
+                db.close()
             lock.close()
             raise
         return cls(path, db, lock)
@@ -118,39 +143,42 @@ class Project:
     # -- import / export ---------------------------------------------------------------
 
     def import_sentences(self, sentences: Iterable[Sentence], ctx: JobContext | None = None) -> int:
-        """All or nothing: a sentence that fails (a bad line in the file being
-        read) rolls the whole import back."""
-        ctx = ctx or JobContext.null()
+        """Add ``sentences`` as documents after the existing ones; returns how many.
+        All or nothing: one that fails (a bad line of the file being read) rolls
+        the whole import back. See :mod:`core.store.duie_io` for what each field
+        becomes."""
+        total = len(sentences) if isinstance(sentences, Sized) else 0
+        return self._import(sentences, total, ctx or JobContext.null())
+
+    def import_file(self, path: str | Path, ctx: JobContext | None = None) -> int:
+        """:meth:`import_sentences` of a DuIE file; a FormatError names file:line
+        and leaves the project as it was."""
+        with open(path, "rb") as f:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+        return self._import(read_for_import(path), lines, ctx or JobContext.null())
+
+    def _import(self, sentences: Iterable[Sentence], total: int, ctx: JobContext) -> int:
         n = 0
         with self._transaction() as db:
             position = db.execute(
                 "SELECT COALESCE(MAX(position) + 1, 0) FROM documents"
             ).fetchone()[0]
             for sentence in sentences:
-                extra = dict(sentence.extra)
-                reviewed = bool(extra.pop("reviewed", False))
+                check_sentence(sentence, "<input>", n + 1)
+                row = {"position": position + n, **document_row(sentence)}
                 cur = db.execute(
-                    "INSERT INTO documents (position, text, extra, key_order, has_spo_list, reviewed)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        position + n,
-                        sentence.text,
-                        json.dumps(extra, ensure_ascii=False),
-                        json.dumps([k for k in sentence.key_order if k != "reviewed"]),
-                        int(sentence.has_spo_list),
-                        int(reviewed),
-                    ),
+                    f"INSERT INTO documents ({', '.join(row)}) VALUES ({_marks(row)})",
+                    tuple(row.values()),
                 )
                 for ord_, triple in enumerate(sentence.triples):
-                    self._insert_triple(db, cur.lastrowid, ord_, sentence.text, triple)
+                    self._insert_triple(cur.lastrowid, ord_, sentence.text, triple)
                 n += 1
                 if n % 500 == 0:
-                    ctx.report(n, n, f"imported {n} documents")
+                    ctx.report(n, max(total, n), f"imported {n} documents")
         return n
 
     def _insert_triple(
         self,
-        db: sqlite3.Connection,
         doc_id: int,
         ord_: int,
         text: str,
@@ -158,87 +186,29 @@ class Project:
         status: str | None = None,
         origin: str | None = None,
     ) -> int:
-        extra = dict(t.extra)
-        status = (
-            status
-            or extra.pop("status", None)
-            or ("predicted" if t.score is not None else "accepted")
-        )
-        origin = origin or extra.pop("origin", None) or "import"
-        extra.pop("status", None)
-        extra.pop("origin", None)
-        if status not in STATUSES:
-            raise BadInput(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
-        s = t.subject_span or _locate(text, t.subject)
-        o = t.object_span or _locate(text, t.object, s.start if s else None)
-        cur = db.execute(
-            "INSERT INTO annotations (doc_id, ord, subject, subject_type, predicate, object,"
-            " object_type, s_start, s_end, o_start, o_end, score, origin, status, extra, key_order)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                doc_id,
-                ord_,
-                t.subject,
-                t.subject_type,
-                t.predicate,
-                t.object,
-                t.object_type,
-                s.start if s else None,
-                s.end if s else None,
-                o.start if o else None,
-                o.end if o else None,
-                t.score,
-                origin,
-                status,
-                json.dumps(extra, ensure_ascii=False),
-                json.dumps([k for k in t.key_order if k not in ("status", "origin")]),
-            ),
+        row = {"doc_id": doc_id, "ord": ord_, **annotation_row(text, t, status, origin)}
+        cur = self.db.execute(
+            f"INSERT INTO annotations ({', '.join(row)}) VALUES ({_marks(row)})",
+            tuple(row.values()),
         )
         return cur.lastrowid
 
-    def import_file(self, path: str | Path, ctx: JobContext | None = None) -> int:
-        return self.import_sentences(read_sentences(path), ctx)
-
     def sentences(self, reviewed_only: bool = False, clean: bool = False) -> Iterator[Sentence]:
-        """Documents as DuIE sentences. By default everything round-trips: each
-        triple carries its ``status``, ``origin``, ``score`` and spans, rejected
-        ones included. ``clean`` gives training data: no rejected triples, no
-        status, origin or score (spans stay: they say which occurrence)."""
+        """Documents as DuIE sentences, in order. By default everything
+        round-trips: each triple carries its ``status``, ``origin``, ``score``
+        and spans, rejected ones included, and a reviewed document
+        ``"reviewed": true``. ``clean`` gives training data: no rejected
+        triples, no status, origin, score or reviewed marker (spans stay)."""
         where = "WHERE reviewed = 1" if reviewed_only else ""
-        for row in self.db.execute(f"SELECT * FROM documents {where} ORDER BY position").fetchall():
-            extra = json.loads(row["extra"])
-            order = tuple(json.loads(row["key_order"]))
-            if row["reviewed"] and not clean:
-                extra["reviewed"] = True
-            triples = []
-            for a in self._annotations(row["id"]):
-                if clean and a.status == "rejected":
-                    continue
-                t_extra = dict(a.extra)
-                if not clean:
-                    t_extra["status"] = a.status
-                    t_extra["origin"] = a.origin
-                triples.append(
-                    Triple(
-                        a.subject,
-                        a.predicate,
-                        a.object,
-                        a.subject_type,
-                        a.object_type,
-                        a.subject_span,
-                        a.object_span,
-                        None if clean else a.score,
-                        t_extra,
-                        key_order=a.key_order,
-                    )
-                )
-            yield Sentence(
-                row["text"], triples, extra, bool(row["has_spo_list"]) or bool(triples), order
-            )
+        rows = self.db.execute(f"SELECT * FROM documents {where} ORDER BY position").fetchall()
+        for row in rows:
+            yield to_sentence(row, self._annotations(row["id"]), clean)
 
     def export_file(
         self, path: str | Path, reviewed_only: bool = False, clean: bool = False
     ) -> int:
+        """Write :meth:`sentences` as DuIE lines, atomically (a failed export
+        leaves any previous file whole); returns how many."""
         return write_sentences(path, self.sentences(reviewed_only, clean))
 
     # -- queries -----------------------------------------------------------------------
@@ -356,16 +326,21 @@ class Project:
         row = self.db.execute("SELECT * FROM annotations WHERE id = ?", (ann_id,)).fetchone()
         return None if row is None else dict(row)
 
+    def _document_row(self, doc_id: int) -> dict[str, Any]:
+        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no document {doc_id}")
+        return dict(row)
+
     def _put(self, table: str, current: dict | None, target: dict | None) -> None:
         """Bring one row from ``current`` to ``target`` (None: absent). UPDATE, not
         REPLACE: replacing a document would cascade-delete its annotations."""
         if target is None:
             self.db.execute(f"DELETE FROM {table} WHERE id = ?", (current["id"],))
         elif current is None:
-            cols = ", ".join(target)
-            marks = ", ".join("?" for _ in target)
             self.db.execute(
-                f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(target.values())
+                f"INSERT INTO {table} ({', '.join(target)}) VALUES ({_marks(target)})",
+                tuple(target.values()),
             )
         else:
             sets = ", ".join(f"{k} = ?" for k in target if k != "id")
@@ -380,49 +355,50 @@ class Project:
         )
         return Edit(cur.lastrowid, doc_id, description)
 
-    def _change_annotation(self, ann_id: int, description: str, **values: Any) -> Annotation:
-        with self._transaction():
+    def _change_annotation(self, ann_id: int, verb: str, **values: Any) -> Annotation:
+        with self._transaction() as db:
             before = self._row(ann_id)
             if before is None:
                 raise KeyError(f"no annotation {ann_id}")
-            after = {**before, **values, "updated_at": None}
-            after["updated_at"] = self.db.execute("SELECT datetime('now')").fetchone()[0]
+            if all(before[k] == v for k, v in values.items()):
+                return self.annotation(ann_id)  # nothing changes: no empty undo step
+            now = db.execute("SELECT datetime('now')").fetchone()[0]
+            after = {**before, **values, "updated_at": now}
             self._put("annotations", before, after)
             self._record(
                 before["doc_id"],
-                description,
+                f"{verb} {_label(before)}",
                 [{"table": "annotations", "before": before, "after": after}],
             )
         return self.annotation(ann_id)
 
-    @staticmethod
-    def _label(a: dict | Annotation) -> str:
-        get = a.get if isinstance(a, dict) else lambda k: getattr(a, k)
-        return f"{get('subject')} —{get('predicate')}→ {get('object')}"
-
     def set_status(self, ann_id: int, status: str) -> Annotation:
+        """Decide on one triple ("accepted", "rejected", ...)."""
         if status not in STATUSES:
-            raise BadInput(f"unknown status {status!r}")
-        current = self.annotation(ann_id)
-        verb = {"accepted": "accept", "rejected": "reject"}.get(status, status)
-        return self._change_annotation(ann_id, f"{verb} {self._label(current)}", status=status)
+            raise BadInput(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
+        verb = {"accepted": "accept", "rejected": "reject", "edited": "mark edited"}
+        return self._change_annotation(ann_id, verb.get(status, f"mark {status}"), status=status)
 
     def update_annotation(self, ann_id: int, **fields: Any) -> Annotation:
-        current = self.annotation(ann_id)
-        values: dict[str, Any] = {}
-        for name in ("subject", "predicate", "object", "subject_type", "object_type"):
-            if name in fields:
-                values[name] = fields[name]
-        for name, (a, b) in (
-            ("subject_span", ("s_start", "s_end")),
-            ("object_span", ("o_start", "o_end")),
-        ):
+        """Change any of subject, predicate, object, subject_type, object_type,
+        subject_span, object_span (a Span or None). The status becomes "edited",
+        except that a triple a person added stays "added"."""
+        unknown = set(fields) - {*_TEXT_FIELDS, *_SPAN_COLUMNS}
+        if unknown:
+            raise TypeError(f"update_annotation: unknown fields {', '.join(sorted(unknown))}")
+        values: dict[str, Any] = {k: fields[k] for k in _TEXT_FIELDS if k in fields}
+        for name, (start, end) in _SPAN_COLUMNS.items():
             if name in fields:
                 span = fields[name]
-                values[a], values[b] = (span.start, span.end) if span else (None, None)
-        if current.status != "added":
+                values[start], values[end] = (span.start, span.end) if span else (None, None)
+        current = self._row(ann_id)
+        if current is None:
+            raise KeyError(f"no annotation {ann_id}")
+        if current["status"] != "added" and any(current[k] != v for k, v in values.items()):
             values["status"] = "edited"
-        return self._change_annotation(ann_id, f"edit {self._label(current)}", **values)
+            if current["edited_from"] is None:
+                values["edited_from"] = json.dumps(_identity(current), ensure_ascii=False)
+        return self._change_annotation(ann_id, "edit", **values)
 
     def add_annotation(
         self,
@@ -435,63 +411,66 @@ class Project:
         subject_type: str = "",
         object_type: str = "",
     ) -> Annotation:
+        """A triple a person added (origin "person", status "added"). A span left
+        out is looked up in the text."""
         with self._transaction() as db:
-            text = db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
+            text = self._document_row(doc_id)["text"]
             ord_ = db.execute(
                 "SELECT COALESCE(MAX(ord) + 1, 0) FROM annotations WHERE doc_id = ?", (doc_id,)
             ).fetchone()[0]
             triple = Triple(
                 subject, predicate, object, subject_type, object_type, subject_span, object_span
             )
-            ann_id = self._insert_triple(
-                db, doc_id, ord_, text, triple, status="added", origin="person"
-            )
+            ann_id = self._insert_triple(doc_id, ord_, text, triple, "added", "person")
             after = self._row(ann_id)
             self._record(
                 doc_id,
-                f"add {self._label(after)}",
+                f"add {_label(after)}",
                 [{"table": "annotations", "before": None, "after": after}],
             )
         return self.annotation(ann_id)
 
-    def delete_annotation(self, ann_id: int) -> None:
+    def delete_annotation(self, ann_id: int) -> Annotation:
+        """Remove a triple (meant for added ones; a model's triple is rejected
+        instead, which keeps the decision). Returns what was deleted."""
         with self._transaction():
             before = self._row(ann_id)
             if before is None:
                 raise KeyError(f"no annotation {ann_id}")
+            deleted = Annotation.from_row(before)
             self._put("annotations", before, None)
             self._record(
                 before["doc_id"],
-                f"delete {self._label(before)}",
+                f"delete {_label(before)}",
                 [{"table": "annotations", "before": before, "after": None}],
             )
+        return deleted
 
     def accept_rest(self, doc_id: int) -> Edit:
+        """Accept every still predicted triple of the document and mark it
+        reviewed: one undo step."""
         with self._transaction():
+            doc_before = self._document_row(doc_id)
             changes = []
             for row in self.db.execute(
-                "SELECT * FROM annotations WHERE doc_id = ? AND status = 'predicted'", (doc_id,)
+                "SELECT * FROM annotations WHERE doc_id = ? AND status = 'predicted'"
+                " ORDER BY ord, id",
+                (doc_id,),
             ).fetchall():
                 before = dict(row)
                 after = {**before, "status": "accepted"}
                 self._put("annotations", before, after)
                 changes.append({"table": "annotations", "before": before, "after": after})
-            doc_before = dict(
-                self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-            )
             doc_after = {**doc_before, "reviewed": 1}
             self._put("documents", doc_before, doc_after)
             changes.append({"table": "documents", "before": doc_before, "after": doc_after})
             n = len(changes) - 1
-            return self._record(
-                doc_id, f"accept {n} triples and mark the document reviewed", changes
-            )
+            what = f"accept {n} triple{'s' if n != 1 else ''} and" if n else ""
+            return self._record(doc_id, f"{what} mark the document reviewed".strip(), changes)
 
     def set_reviewed(self, doc_id: int, reviewed: bool) -> Edit:
         with self._transaction():
-            before = dict(
-                self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-            )
+            before = self._document_row(doc_id)
             after = {**before, "reviewed": int(reviewed)}
             self._put("documents", before, after)
             word = "reviewed" if reviewed else "not reviewed"
@@ -555,30 +534,33 @@ class Project:
 
     def _replace(self, doc_id: int, triples: list[Triple], origin: str) -> int:
         db = self.db
-        decided = {
-            (r["subject"], r["predicate"], r["object"], r["s_start"], r["o_start"])
-            for r in db.execute(
-                "SELECT * FROM annotations WHERE doc_id = ? AND status != 'predicted'",
-                (doc_id,),
-            )
-        }
+        text = self._document_row(doc_id)["text"]
+        decided: set[tuple] = set()
+        for r in db.execute(
+            "SELECT * FROM annotations WHERE doc_id = ? AND status != 'predicted'", (doc_id,)
+        ):
+            decided.add(_identity(r))
+            if r["edited_from"] is not None:  # what a person corrected stays corrected
+                decided.add(tuple(json.loads(r["edited_from"])))
         db.execute("DELETE FROM annotations WHERE doc_id = ? AND status = 'predicted'", (doc_id,))
-        text = db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
+        # Redoing an edit of a prediction that is gone would silently do nothing.
+        db.execute("DELETE FROM edits WHERE undone = 1 AND doc_id = ?", (doc_id,))
         ord_ = db.execute(
             "SELECT COALESCE(MAX(ord) + 1, 0) FROM annotations WHERE doc_id = ?", (doc_id,)
         ).fetchone()[0]
         n = 0
         for t in triples:
-            key = (
-                t.subject,
-                t.predicate,
-                t.object,
-                t.subject_span.start if t.subject_span else None,
-                t.object_span.start if t.object_span else None,
-            )
-            if key in decided:
+            row = {
+                "doc_id": doc_id,
+                "ord": ord_ + n,
+                **annotation_row(text, t, "predicted", origin),
+            }
+            if _identity(row) in decided:
                 continue
-            self._insert_triple(db, doc_id, ord_ + n, text, t, status="predicted", origin=origin)
+            db.execute(
+                f"INSERT INTO annotations ({', '.join(row)}) VALUES ({_marks(row)})",
+                tuple(row.values()),
+            )
             n += 1
         return n
 
@@ -594,14 +576,22 @@ class Project:
     def models(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.execute("SELECT * FROM models ORDER BY id")]
 
-    def record_run(self, kind: str, params: dict, result: dict) -> int:
+    def record_run(
+        self, kind: str, params: dict, result: dict, started_at: datetime | None = None
+    ) -> int:
+        """A finished run (training, pre-annotation, ...); ``started_at`` defaults
+        to now. Times are stored in UTC as ``YYYY-MM-DD HH:MM:SS``."""
+        now = datetime.now(UTC)
         with self._transaction() as db:
             cur = db.execute(
-                "INSERT INTO runs (kind, params, result) VALUES (?, ?, ?)",
+                "INSERT INTO runs (kind, params, result, started_at, finished_at)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (
                     kind,
                     json.dumps(params, ensure_ascii=False),
                     json.dumps(result, ensure_ascii=False),
+                    _utc(started_at or now),
+                    _utc(now),
                 ),
             )
             return cur.lastrowid

@@ -27,6 +27,9 @@ class Annotation:
     status: str
     extra: dict[str, Any] = field(default_factory=dict)
     key_order: tuple[str, ...] = ()
+    # What a model had proposed before a person first edited it:
+    # (subject, predicate, object, s_start, s_end, o_start, o_end).
+    edited_from: tuple | None = None
 
     @classmethod
     def from_row(cls, r: Any) -> Annotation:
@@ -45,6 +48,7 @@ class Annotation:
             status=r["status"],
             extra=json.loads(r["extra"]),
             key_order=tuple(json.loads(r["key_order"])),
+            edited_from=tuple(json.loads(r["edited_from"])) if r["edited_from"] else None,
         )
 
 

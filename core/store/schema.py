@@ -1,92 +1,164 @@
 """The project file's tables, and migrations between versions of them.
 
 ``PRAGMA user_version`` holds the schema version. Opening a project applies
-every missing migration in one transaction; a file written by a newer KG
-Studio is refused rather than damaged.
+every missing migration in one transaction, so a crash half-way leaves the file
+at its old version; a file written by a newer KG Studio is refused rather than
+damaged. A migration is never edited once released: a change is a new one.
+Later capabilities (links, graphs, clusterings) arrive as further migrations.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
 from core.errors import BadInput
 
 
+def _run(db: sqlite3.Connection, statements: list[str]) -> None:
+    # Not executescript: it commits first, which would split the migration.
+    for statement in statements:
+        db.execute(statement)
+
+
 def _v1(db: sqlite3.Connection) -> None:
-    db.executescript(
-        """
-        CREATE TABLE documents (
-            id INTEGER PRIMARY KEY,
-            position INTEGER NOT NULL,
-            text TEXT NOT NULL,
-            extra TEXT NOT NULL DEFAULT '{}',
-            key_order TEXT NOT NULL DEFAULT '[]',
-            has_spo_list INTEGER NOT NULL DEFAULT 1,
-            reviewed INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE INDEX documents_position ON documents(position);
-        CREATE TABLE annotations (
-            id INTEGER PRIMARY KEY,
-            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            ord INTEGER NOT NULL,
-            subject TEXT NOT NULL,
-            subject_type TEXT NOT NULL DEFAULT '',
-            predicate TEXT NOT NULL,
-            object TEXT NOT NULL,
-            object_type TEXT NOT NULL DEFAULT '',
-            s_start INTEGER, s_end INTEGER, o_start INTEGER, o_end INTEGER,
-            score REAL,
-            origin TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN
-                ('predicted', 'accepted', 'edited', 'rejected', 'added')),
-            extra TEXT NOT NULL DEFAULT '{}',
-            key_order TEXT NOT NULL DEFAULT '[]',
-            updated_at TEXT NOT NULL DEFAULT (datetime('now'))
-        );
-        CREATE INDEX annotations_doc ON annotations(doc_id, ord);
-        -- One row per user edit; 'undone' rows form the redo side.
-        CREATE TABLE edits (
-            id INTEGER PRIMARY KEY,
-            doc_id INTEGER NOT NULL,
-            description TEXT NOT NULL,
-            changes TEXT NOT NULL,
-            undone INTEGER NOT NULL DEFAULT 0,
-            created_at TEXT NOT NULL DEFAULT (datetime('now'))
-        );
-        CREATE TABLE models (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL,
-            version TEXT NOT NULL,
-            path TEXT NOT NULL,
-            created_at TEXT NOT NULL DEFAULT (datetime('now')),
-            UNIQUE (name, version)
-        );
-        CREATE TABLE runs (
-            id INTEGER PRIMARY KEY,
-            kind TEXT NOT NULL,
-            params TEXT NOT NULL,
-            result TEXT NOT NULL,
-            started_at TEXT NOT NULL DEFAULT (datetime('now'))
-        );
-        """
+    _run(
+        db,
+        [
+            """CREATE TABLE documents (
+                id INTEGER PRIMARY KEY,
+                position INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                extra TEXT NOT NULL DEFAULT '{}',
+                key_order TEXT NOT NULL DEFAULT '[]',
+                has_spo_list INTEGER NOT NULL DEFAULT 1,
+                reviewed INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX documents_position ON documents(position)",
+            """CREATE TABLE annotations (
+                id INTEGER PRIMARY KEY,
+                doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                ord INTEGER NOT NULL,
+                subject TEXT NOT NULL,
+                subject_type TEXT NOT NULL DEFAULT '',
+                predicate TEXT NOT NULL,
+                object TEXT NOT NULL,
+                object_type TEXT NOT NULL DEFAULT '',
+                s_start INTEGER, s_end INTEGER, o_start INTEGER, o_end INTEGER,
+                score REAL,
+                origin TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN
+                    ('predicted', 'accepted', 'edited', 'rejected', 'added')),
+                extra TEXT NOT NULL DEFAULT '{}',
+                key_order TEXT NOT NULL DEFAULT '[]',
+                updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+            )""",
+            "CREATE INDEX annotations_doc ON annotations(doc_id, ord)",
+            # One row per user edit; 'undone' rows form the redo side.
+            """CREATE TABLE edits (
+                id INTEGER PRIMARY KEY,
+                doc_id INTEGER NOT NULL,
+                description TEXT NOT NULL,
+                changes TEXT NOT NULL,
+                undone INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL DEFAULT (datetime('now'))
+            )""",
+            """CREATE TABLE models (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                version TEXT NOT NULL,
+                path TEXT NOT NULL,
+                created_at TEXT NOT NULL DEFAULT (datetime('now')),
+                UNIQUE (name, version)
+            )""",
+            """CREATE TABLE runs (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                params TEXT NOT NULL,
+                result TEXT NOT NULL,
+                started_at TEXT NOT NULL DEFAULT (datetime('now'))
+            )""",
+        ],
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+def _v2(db: sqlite3.Connection) -> None:
+    """Annotation ids are never reused (AUTOINCREMENT): undo and redo re-insert
+    rows under their old id, which must not have gone to a newer prediction
+    meanwhile. ``edited_from`` keeps what a model proposed before a person
+    corrected it, so the same proposal is not offered again. Runs get
+    ``finished_at``."""
+    # The highest id ever used may belong to a row that only the history remembers.
+    highest = db.execute("SELECT COALESCE(MAX(id), 0) FROM annotations").fetchone()[0]
+    for (changes,) in db.execute("SELECT changes FROM edits").fetchall():
+        for change in json.loads(changes):
+            if change["table"] == "annotations":
+                for row in (change["before"], change["after"]):
+                    if row is not None:
+                        highest = max(highest, row["id"])
+    columns = (
+        "id, doc_id, ord, subject, subject_type, predicate, object, object_type, "
+        "s_start, s_end, o_start, o_end, score, origin, status, extra, key_order, updated_at"
+    )
+    _run(
+        db,
+        [
+            """CREATE TABLE annotations_v2 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                ord INTEGER NOT NULL,
+                subject TEXT NOT NULL,
+                subject_type TEXT NOT NULL DEFAULT '',
+                predicate TEXT NOT NULL,
+                object TEXT NOT NULL,
+                object_type TEXT NOT NULL DEFAULT '',
+                s_start INTEGER, s_end INTEGER, o_start INTEGER, o_end INTEGER,
+                score REAL,
+                origin TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN
+                    ('predicted', 'accepted', 'edited', 'rejected', 'added')),
+                extra TEXT NOT NULL DEFAULT '{}',
+                key_order TEXT NOT NULL DEFAULT '[]',
+                updated_at TEXT NOT NULL DEFAULT (datetime('now')),
+                edited_from TEXT
+            )""",
+            f"INSERT INTO annotations_v2 ({columns}) SELECT {columns} FROM annotations",
+            "DROP TABLE annotations",
+            "ALTER TABLE annotations_v2 RENAME TO annotations",
+            "CREATE INDEX annotations_doc ON annotations(doc_id, ord)",
+            "DELETE FROM sqlite_sequence WHERE name = 'annotations'",
+            f"INSERT INTO sqlite_sequence (name, seq) VALUES ('annotations', {int(highest)})",
+            "ALTER TABLE runs ADD COLUMN finished_at TEXT",
+            # Version 1 recorded a run once it had finished.
+            "UPDATE runs SET finished_at = started_at",
+        ],
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 VERSION = len(MIGRATIONS)
 
 
 def migrate(db: sqlite3.Connection, path: str) -> None:
+    """Bring the file at ``path`` (open on ``db``, autocommit mode) to :data:`VERSION`."""
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current > VERSION:
         raise BadInput(
             f"{path}: written by a newer KG Studio (project format {current}, "
-            f"this version reads up to {VERSION})"
+            f"this version reads up to {VERSION}); open it with that version"
         )
     if current == VERSION:
         return
-    with db:
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        if current == 0 and db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            # Someone else's SQLite database: adding our tables to it would damage it.
+            raise BadInput(f"{path}: an SQLite database, but not a KG Studio project")
         for step in MIGRATIONS[current:]:
             step(db)
         db.execute(f"PRAGMA user_version = {VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
