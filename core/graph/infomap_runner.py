@@ -53,7 +53,10 @@ def run_infomap(
     ctx: JobContext | None = None,
 ) -> Clustering:
     """Cluster ``graph`` with InfoMap. ``directed`` defaults to the graph's own
-    kind; link weights come from the ``weight`` attribute (1 when absent)."""
+    kind (an undirected graph clustered as directed has arcs both ways; a
+    directed one clustered as undirected has each arc as a link, reciprocal
+    arcs adding up); link weights come from the ``weight`` attribute (1 when
+    absent)."""
     import infomap
 
     ctx = ctx or JobContext.null()
@@ -70,7 +73,11 @@ def run_infomap(
     index = {n: i for i, n in enumerate(nodes)}
     network = infomap.Network()
     if graph.number_of_edges():
-        network.add_links(link_array(graph, index))
+        links = link_array(graph, index)
+        if directed and not graph.is_directed():
+            # An undirected link is no arc in either direction, so both.
+            links = np.vstack([links, links[:, [1, 0, 2]]])
+        network.add_links(links)
     # Links bring their nodes into Infomap; only isolated nodes need adding.
     for n in nx.isolates(graph):
         network.add_node(index[n])

@@ -162,15 +162,18 @@ def _merge_parallel_links(graph: nx.MultiGraph) -> nx.Graph:
 
 
 def read_graph(path: str | Path, directed: bool | None = None) -> nx.Graph:
-    """Any supported format, chosen by the file's suffix. ``directed``: True
-    turns each undirected link into two arcs, False forgets directions, None
-    keeps what the file says (edge lists are undirected then)."""
+    """Any supported format, chosen by the file's suffix. ``directed``: None
+    keeps what the file says (edge lists are undirected then); False forgets
+    directions; True reads the links of a Pajek file or an edge list as arcs
+    from source to target, as Infomap's ``--directed`` does, and gives each
+    undirected link of a GML, GraphML or GEXF graph (which keep no link order)
+    an arc in both directions."""
     path = Path(path)
     if not path.is_file():
         raise FormatError(path, None, "no such file (expected a graph file)")
     suffix = path.suffix.lower()
     if suffix == ".net":
-        graph = read_pajek(path)
+        graph = read_pajek(path, directed)
     elif suffix == ".gml":
         graph = _networkx_reader(path, lambda p: nx.read_gml(p, label="id"), "GML")
     elif suffix == ".graphml":

@@ -70,9 +70,11 @@ def parse_weight(token: str, path: Path, number: int, line: str) -> float:
     return w
 
 
-def read_pajek(path: str | Path) -> nx.Graph:
+def read_pajek(path: str | Path, directed: bool | None = None) -> nx.Graph:
     """A graph whose nodes are the file's vertex ids (as text) with a ``label``
-    and whose links carry a ``weight``."""
+    and whose links carry a ``weight``. ``directed``: True reads every link as
+    an arc from its first vertex to its second (Infomap's ``--directed``),
+    False every link as undirected, None as each section says."""
     path = Path(path)
     labels: dict[str, str] = {}
     declared: int | None = None
@@ -130,6 +132,8 @@ def read_pajek(path: str | Path) -> nx.Graph:
                 raise FormatError(path, number, f"expected 'source target [weight]', got {line!r}")
             w = parse_weight(tokens[2], path, number, line) if len(tokens) > 2 else 1.0
             links.append((tokens[0], tokens[1], w, directed_section, number))
+    if directed is not None:
+        links = [(u, v, w, directed, number) for u, v, w, _, number in links]
     graph = _assemble(path, labels, declared, links)
     if bipartite_from is not None:
         for n, data in graph.nodes(data=True):
