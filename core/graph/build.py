@@ -82,7 +82,8 @@ def graph_from_sentences(
 
 def graph_from_kb(kb: KnowledgeBase, ctx: JobContext | None = None) -> nx.Graph:
     """Entity–entity edges where a fact's value is another entity's name or
-    alias (a name several entities share links to each of them). Nodes are
+    alias (a name several entities share links to each of them; a value that
+    is one of the entity's own names links nowhere). Nodes are
     entity ids with the entity's name as ``label``; an edge's ``predicates``
     are the facts behind it and ``sources`` the ``(entity id, predicate)`` that
     named the other entity."""
@@ -94,7 +95,10 @@ def graph_from_kb(kb: KnowledgeBase, ctx: JobContext | None = None) -> nx.Graph:
     for k, e in enumerate(kb.entities.values()):
         if k % 1000 == 0:
             ctx.report(k, total, f"linking entities: {k} of {total}")
+        own_names = set(e.names())
         for predicate, value in e.data:
+            if value in own_names:
+                continue  # 中文名, 别名 ...: the entity naming itself, not a relation
             for other in kb.by_name.get(value, []):
                 if other == e.id:
                     continue
