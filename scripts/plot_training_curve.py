@@ -39,6 +39,8 @@ def main() -> None:
     plot.setLabel("bottom", "epoch")
     plot.setLabel("left", "held-out F1")
     plot.showGrid(x=True, y=True, alpha=0.3)
+    for axis in ("left", "bottom"):
+        plot.getAxis(axis).enableAutoSIPrefix(False)
     for colour, spec in zip(COLOURS, args.runs, strict=False):
         label, path = spec.split("=", 1)
         history = json.loads(Path(path).read_text())
