@@ -107,6 +107,9 @@ def evaluate(
     )
 
 
+_STEP = 1000  # progress units per step, so a step's own progress shows within it
+
+
 class _Part(JobContext):
     """Progress of one step of a longer job, shown as a slice of the whole."""
 
@@ -117,7 +120,7 @@ class _Part(JobContext):
     def report(self, done: int, total: int, message: str = "") -> None:
         fraction = done / total if total else 0.0
         self.parent.report(
-            int(1000 * (self.step + fraction)), 1000 * self.steps, f"{self.name}: {message}"
+            int(_STEP * (self.step + fraction)), _STEP * self.steps, f"{self.name}: {message}"
         )
 
     def check_cancelled(self) -> None:
@@ -142,7 +145,7 @@ def compare_methods(
         options = infomap_options if method == "infomap" else _seed_only(infomap_options)
         clustering = cluster(graph, method, ctx=part, **options)
         rows.append((clustering, evaluate(graph, clustering, truth)))
-    ctx.report(len(methods), len(methods), "all methods finished")
+    ctx.report(_STEP * len(methods), _STEP * len(methods), "all methods finished")
     return rows
 
 
