@@ -87,6 +87,13 @@ class DocumentListModel(QAbstractListModel):
         self.rows = list(rows)
         self.endResetModel()
 
+    def update_row(self, summary) -> None:
+        row = self.row_of(summary.id)
+        if row is not None:
+            self.rows[row] = summary
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+
     def row_of(self, doc_id: int) -> int | None:
         for i, r in enumerate(self.rows):
             if r.id == doc_id:

@@ -290,8 +290,19 @@ class TriplesPanel(QWidget):
 
     def _after_edit(self, doc_id: int | None = None, row: int | None = None) -> None:
         keep = self.table.currentIndex().row() if row is None else row
-        self.show_document(doc_id if doc_id is not None else self.doc.id, row=keep)
-        self.refresh_documents()
+        doc_id = doc_id if doc_id is not None else self.doc.id
+        self.show_document(doc_id, row=keep)
+        self.refresh_document_row(doc_id)
+
+    def refresh_document_row(self, doc_id: int) -> None:
+        """One document's line in the list, after an edit: re-reading the whole
+        list takes half a second in a project of 20,000 documents. (A filter
+        the document no longer matches is re-applied on the next filter change.)"""
+        if self.project is None:
+            return
+        summaries = self.project.documents("all", doc_id=doc_id)
+        if summaries:
+            self.doc_model.update_row(summaries[0])
 
     def _set_status(self, status: str) -> None:
         a = self.current_annotation()
@@ -349,12 +360,13 @@ class TriplesPanel(QWidget):
         if self.doc is None:
             return
         self.project.accept_rest(self.doc.id)
+        done = self.doc.id
         nxt = self.project.next_unreviewed(self.doc.position)
         if nxt is None:
             self.message.emit("Every document is reviewed.")
             self._after_edit()
         else:
-            self.refresh_documents()
+            self.refresh_document_row(done)
             self.show_document(nxt)
 
     # -- adding by selection -------------------------------------------------------------
@@ -421,7 +433,7 @@ class TriplesPanel(QWidget):
             self.message.emit(f"Nothing to {verb.lower()[:-2]}.")
             return
         self.message.emit(f"{verb}: {edit.description}")
-        self.refresh_documents()
+        self.refresh_document_row(edit.doc_id)
         self.show_document(edit.doc_id, row=self.table.currentIndex().row())
 
     # -- pre-annotation ----------------------------------------------------------------

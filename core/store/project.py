@@ -216,7 +216,9 @@ class Project:
     def count_documents(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
 
-    def documents(self, filter: str = "all") -> list[DocumentSummary]:
+    def documents(self, filter: str = "all", doc_id: int | None = None) -> list[DocumentSummary]:
+        """Summaries in reading order; ``doc_id`` limits them to one document
+        (what the window refreshes after an edit, instead of the whole list)."""
         conditions = {
             "all": "1",
             "unreviewed": "d.reviewed = 0",
@@ -231,7 +233,9 @@ class Project:
             " COUNT(a.id) AS n, COALESCE(SUM(a.status = 'predicted'), 0) AS n_predicted,"
             " COALESCE(SUM(a.status = 'rejected'), 0) AS n_rejected, MIN(a.score) AS min_score"
             " FROM documents d LEFT JOIN annotations a ON a.doc_id = d.id"
-            f" GROUP BY d.id HAVING {having} ORDER BY d.position"
+            + (" WHERE d.id = ?" if doc_id is not None else "")
+            + f" GROUP BY d.id HAVING {having} ORDER BY d.position",
+            () if doc_id is None else (doc_id,),
         ).fetchall()
         return [
             DocumentSummary(
