@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+from itertools import chain
 from numbers import Real
 from typing import Any
 
@@ -32,15 +33,20 @@ def link_array(graph: nx.Graph, index: dict[Any, int]) -> np.ndarray:
     """``(source, target, weight)`` rows for every link, nodes as indices."""
     edges = graph.edges(data="weight", default=1.0)
     try:
-        rows = np.array([(index[u], index[v], w) for u, v, w in edges], dtype=np.float64)
+        flat = np.fromiter(
+            chain.from_iterable((index[u], index[v], w) for u, v, w in edges),
+            dtype=np.float64,
+            count=3 * graph.number_of_edges(),
+        )
+        rows = flat.reshape(-1, 3)
+        if np.isfinite(rows[:, 2]).all() and (rows[:, 2] >= 0).all():
+            return rows
     except (TypeError, ValueError):
-        rows = None
-    if rows is None or not (np.isfinite(rows).all() and (rows[:, 2] >= 0).all()):
-        for u, v, w in edges:
-            if not (isinstance(w, Real) and math.isfinite(w) and w >= 0):
-                raise BadInput(f"link {u} - {v}: expected a finite weight of 0 or more, got {w!r}")
-    assert rows is not None
-    return rows.reshape(-1, 3)
+        pass
+    for u, v, w in edges:
+        if not (isinstance(w, Real) and math.isfinite(w) and w >= 0):
+            raise BadInput(f"link {u} - {v}: expected a finite weight of 0 or more, got {w!r}")
+    raise AssertionError("unreachable: a weight was rejected above")
 
 
 def run_infomap(
