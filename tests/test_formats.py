@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -11,11 +13,15 @@ from core.formats import (
     Sentence,
     Span,
     Triple,
+    atomic_write_text,
+    iter_jsonl,
+    read_json_any,
     read_schema,
     read_sentences,
     sentence_from_json,
     sentence_to_json,
     write_jsonl_atomic,
+    write_schema,
     write_sentences,
 )
 
@@ -78,7 +84,13 @@ def test_plain_text_lines_do_not_grow_an_spo_list(tmp_path) -> None:
             '{"text": "ab", "spo_list": [{"subject": "a", "predicate": "p", "object": "b", "object_span": [1, 9]}]}',
             "0 <= start < end <= 2",
         ),
-        ('{"text": "ab", ', "expected a JSON object, column"),
+        ('{"text": "ab", ', "expected a JSON object, got invalid JSON at column 16"),
+        (
+            '{"text": "ab", "spo_list": [{"subject": "a", "predicate": "p", "object": {"v": "b"}}]}',
+            'spo_list[0].object: expected a string or {"@value": string}, got an object without',
+        ),
+        ('{"text": "ab", "spo_list": [7]}', "spo_list[0]: expected an object, got a number"),
+        ('{"spo_list": []}', 'expected an object with a "text" string, got nothing'),
     ],
 )
 def test_errors_name_the_file_the_line_and_what_was_expected(tmp_path, line, expected) -> None:
@@ -101,7 +113,9 @@ def test_training_files_must_be_annotated(tmp_path) -> None:
 def test_invalid_utf8_is_reported_with_its_line(tmp_path) -> None:
     path = tmp_path / "bytes.jsonl"
     path.write_bytes(b'{"text": "a"}\n{"text": "\xff"}\n')
-    with pytest.raises(FormatError, match=r":2: expected UTF-8"):
+    with pytest.raises(
+        FormatError, match=r":2: expected UTF-8 text, got the byte 0xff at column 11"
+    ):
         list(read_sentences(path))
 
 
@@ -129,7 +143,10 @@ def test_write_then_read_sentences(tmp_path) -> None:
 def test_schemas_of_both_versions(shared_data) -> None:
     v1 = read_schema(shared_data / "duie1" / "all_50_schemas")
     assert len(v1.entries) == 50 and len(v1.predicates) == 49
-    assert v1.types_for("成立日期")[1] == "Date"
+    # The first of its two entries wins.
+    assert v1.types_for("成立日期") == ("机构", "Date")
+    with pytest.raises(KeyError):
+        v1.types_for("不存在")
     v2 = read_schema(shared_data / "duie2" / "duie_schema.json")
     assert len(v2.predicates) == 48
     assert all(isinstance(e.object_type, str) for e in v2.entries)
@@ -143,3 +160,144 @@ def test_a_schema_line_missing_a_field_is_reported(tmp_path) -> None:
     )
     with pytest.raises(FormatError, match=r"schema.jsonl:2: .*missing subject_type, object_type"):
         read_schema(path)
+
+
+def test_an_edited_duie1_triple_is_written_and_the_rest_is_unchanged(shared_data) -> None:
+    with open(shared_data / "duie1" / "train_data.json", encoding="utf-8") as f:
+        original = json.loads(f.readline())
+    s = sentence_from_json(original)
+    s.triples[0].object = "故宫博物院出版社"
+    s.triples[0].subject_type = "图书作品"
+    out = sentence_to_json(s)
+    spo = out["spo_list"][0]
+    assert spo["object"] == "故宫博物院出版社" and spo["subject_type"] == "图书作品"
+    assert list(spo) == list(original["spo_list"][0])
+    assert {k: v for k, v in out.items() if k != "spo_list"} == {
+        k: v for k, v in original.items() if k != "spo_list"
+    }
+
+
+def test_an_edited_duie2_slot_object_keeps_its_slots_and_key_order() -> None:
+    original = {
+        "text": "张智尧在《楚留香新传》里饰演楚留香",
+        "spo_list": [
+            {
+                "predicate": "饰演",
+                "object_type": {"inWork": "影视作品", "@value": "人物"},
+                "subject_type": "娱乐人物",
+                "object": {"inWork": "楚留香新传", "@value": "楚留香"},
+                "subject": "张智尧",
+            }
+        ],
+    }
+    s = sentence_from_json(original)
+    assert s.triples[0].key() == ("张智尧", "饰演", "楚留香")
+    s.triples[0].object = "香帅"
+    obj = sentence_to_json(s)["spo_list"][0]["object"]
+    assert list(obj.items()) == [("inWork", "楚留香新传"), ("@value", "香帅")]
+
+
+def test_an_integer_score_stays_an_integer() -> None:
+    obj = {
+        "text": "甲乙",
+        "spo_list": [{"subject": "甲", "predicate": "p", "object": "乙", "score": 1}],
+    }
+    assert json.dumps(sentence_to_json(sentence_from_json(obj))) == json.dumps(obj)
+
+
+def test_a_byte_order_mark_and_blank_lines_are_tolerated(tmp_path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes('\ufeff{"text": "一"}\n\n  \n{"text": "二"}'.encode())
+    assert [(n, obj["text"]) for n, obj in iter_jsonl(path)] == [(1, "一"), (4, "二")]
+
+
+def test_json_arrays_and_json_lines_are_both_read_with_their_lines(tmp_path) -> None:
+    array = tmp_path / "array.json"
+    array.write_text('[\n  {"a": 1},\n  {\n    "a": 2\n  }\n]\n', encoding="utf-8")
+    assert list(read_json_any(array)) == [(2, {"a": 1}), (3, {"a": 2})]
+    lines = tmp_path / "lines.json"
+    lines.write_text('{"a": 1}\n{"a": 2}\n', encoding="utf-8")
+    assert list(read_json_any(lines)) == [(1, {"a": 1}), (2, {"a": 2})]
+    empty = tmp_path / "empty.json"
+    empty.write_text(" [ ] \n", encoding="utf-8")
+    assert list(read_json_any(empty)) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('[\n  {"a": 1},\n  [2]\n]', r"bad.json:3: expected a JSON object, got a list"),
+        ('[\n  {"a": 1}\n  {"a": 2}\n]', r'bad.json:3: expected "," or "\]" after an item, got'),
+        ('[\n  {"a": 1},\n]', r"bad.json:3: expected a JSON object, got invalid JSON at column 1"),
+        ('[\n  {"a": 1}\n]\n]', r"bad.json:4: expected nothing after the closing \]"),
+        ('[\n  {"a": 1}', r"bad.json:2: .*got the end of the file"),
+    ],
+)
+def test_errors_in_a_json_array_point_at_the_line(tmp_path, content, expected) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(FormatError, match=expected):
+        list(read_json_any(path))
+
+
+def test_a_schema_error_in_a_json_array_names_the_line_of_the_entry(tmp_path) -> None:
+    path = tmp_path / "schema.json"
+    path.write_text(
+        '[\n  {"subject_type": "人物", "predicate": "妻子", "object_type": {"@value": "人物"}},\n'
+        '  {\n    "subject_type": "人物",\n    "predicate": "丈夫",\n'
+        '    "object_type": {"inWork": "作品"}\n  }\n]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(FormatError) as err:
+        read_schema(path)
+    assert str(err.value).startswith(f"{path}:3: object_type: expected a string or")
+
+
+def test_write_sentences_is_atomic_and_counts(tmp_path) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_text("old\n", encoding="utf-8")
+
+    def sentences():
+        yield Sentence("甲", [])
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_sentences(path, sentences())
+    assert path.read_text(encoding="utf-8") == "old\n"
+    assert write_sentences(path, [Sentence("甲", []), Sentence("乙", [], has_spo_list=False)]) == 2
+    assert path.read_text(encoding="utf-8") == ('{"text": "甲", "spo_list": []}\n{"text": "乙"}\n')
+
+
+def test_atomic_write_keeps_the_permissions_of_the_file_it_replaces(tmp_path) -> None:
+    path = tmp_path / "out.txt"
+    path.write_text("old", encoding="utf-8")
+    path.chmod(0o640)
+    with atomic_write_text(path) as f:
+        f.write("new")
+    assert path.read_text(encoding="utf-8") == "new"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_schemas_are_written_back_as_they_were_read(shared_data, tmp_path) -> None:
+    v1_path = shared_data / "duie1" / "all_50_schemas"
+    write_schema(tmp_path / "v1.jsonl", read_schema(v1_path))
+    assert (tmp_path / "v1.jsonl").read_bytes() == v1_path.read_bytes()
+
+    v2_path = shared_data / "duie2" / "duie_schema.json"
+    v2 = read_schema(v2_path)
+    dubbing = next(e for e in v2.entries if e.predicate == "配音")
+    assert dubbing.object_type == "人物" and dubbing.extra["object_type"]["inWork"] == "影视作品"
+    write_schema(tmp_path / "v2.jsonl", v2)
+    written = [obj for _, obj in iter_jsonl(tmp_path / "v2.jsonl")]
+    assert json.dumps(written, ensure_ascii=False) == json.dumps(
+        json.loads(v2_path.read_text(encoding="utf-8")), ensure_ascii=False
+    )
+
+
+def test_a_new_file_gets_the_usual_permissions(tmp_path) -> None:
+    umask = os.umask(0o022)
+    try:
+        write_jsonl_atomic(tmp_path / "new.jsonl", [{"a": 1}])
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "new.jsonl").stat().st_mode) == 0o644

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.formats.errors import FormatError, describe
-from core.formats.jsonl import atomic_write_text, iter_jsonl, read_json_any, write_jsonl_atomic
+from core.formats.jsonl import iter_jsonl, read_json_any, write_jsonl_atomic
 
 _TRIPLE_FIELDS = (
     "subject",
@@ -64,18 +64,17 @@ class Sentence:
     key_order: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
 
-def _string_or_value(
-    obj: Any, name: str, where: tuple[str, int | None], index: int
-) -> tuple[str, Any]:
+def _string_or_value(obj: Any, label: str, where: tuple[str, int | None]) -> tuple[str, Any]:
     """(the string, the original dict or None) of a 1.0 string or a 2.0 ``{"@value"}``."""
     if isinstance(obj, str):
         return obj, None
     if isinstance(obj, dict) and isinstance(obj.get("@value"), str):
         return obj["@value"], obj
-    raise FormatError(
-        *where,
-        f'spo_list[{index}].{name}: expected a string or {{"@value": string}}, got {describe(obj)}',
-    )
+    if isinstance(obj, dict):
+        found = 'an object without a string "@value"'
+    else:
+        found = describe(obj)
+    raise FormatError(*where, f'{label}: expected a string or {{"@value": string}}, got {found}')
 
 
 def _span(value: Any, name: str, text: str, where: tuple[str, int | None], index: int) -> Span:
@@ -109,7 +108,7 @@ def _triple_from_json(obj: Any, text: str, where: tuple[str, int | None], index:
         if name not in obj:
             values[name] = ""
             continue
-        values[name], original = _string_or_value(obj[name], name, where, index)
+        values[name], original = _string_or_value(obj[name], f"spo_list[{index}].{name}", where)
         if original is not None:
             extra[name] = original
     score = obj.get("score")
@@ -129,7 +128,8 @@ def _triple_from_json(obj: Any, text: str, where: tuple[str, int | None], index:
         object_span=_span(obj["object_span"], "object_span", text, where, index)
         if "object_span" in obj
         else None,
-        score=float(score) if score is not None else None,
+        # Kept as written (an int stays an int) so that round trips are exact.
+        score=score,
         extra=extra,
         key_order=tuple(obj),
     )
@@ -190,7 +190,7 @@ def sentence_to_json(s: Sentence) -> dict[str, Any]:
     values: dict[str, Any] = {"text": s.text}
     if s.has_spo_list or s.triples:
         values["spo_list"] = [_triple_to_json(t) for t in s.triples]
-    values.update(s.extra)
+    values.update((k, v) for k, v in s.extra.items() if k not in values)
     return _ordered(values, s.key_order)
 
 
@@ -208,12 +208,17 @@ def write_sentences(path: str | Path, sentences: Iterable[Sentence]) -> int:
     return write_jsonl_atomic(path, (sentence_to_json(s) for s in sentences))
 
 
+_SCHEMA_FIELDS = ("subject_type", "predicate", "object_type")
+
+
 @dataclass
 class SchemaEntry:
     subject_type: str
     predicate: str
     object_type: str
+    # Other fields, and DuIE 2.0's {"@value", slots} dicts under their own key.
     extra: dict[str, Any] = field(default_factory=dict)
+    key_order: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass
@@ -225,10 +230,12 @@ class Schema:
         return list(dict.fromkeys(e.predicate for e in self.entries))
 
     def types_for(self, predicate: str) -> tuple[str, str]:
+        """(subject_type, object_type) of the first entry for ``predicate``;
+        KeyError if the schema does not have it."""
         for e in self.entries:
             if e.predicate == predicate:
                 return e.subject_type, e.object_type
-        raise KeyError(predicate)
+        raise KeyError(f"predicate {predicate!r} is not in the schema")
 
 
 def read_schema(path: str | Path) -> Schema:
@@ -237,38 +244,47 @@ def read_schema(path: str | Path) -> Schema:
     entries = []
     for n, obj in read_json_any(path):
         where = (str(path), n)
-        missing = [k for k in ("subject_type", "predicate", "object_type") if k not in obj]
+        missing = [k for k in _SCHEMA_FIELDS if k not in obj]
         if missing:
             raise FormatError(
                 *where,
                 f"expected subject_type, predicate and object_type; missing {', '.join(missing)}",
             )
-        extra = {
-            k: v for k, v in obj.items() if k not in ("subject_type", "predicate", "object_type")
-        }
+        extra = {k: v for k, v in obj.items() if k not in _SCHEMA_FIELDS}
         names = {}
-        for key in ("subject_type", "predicate", "object_type"):
-            names[key], original = _string_or_value(obj[key], key, where, 0)
+        for key in _SCHEMA_FIELDS:
+            names[key], original = _string_or_value(obj[key], key, where)
             if original is not None:
                 extra[key] = original
         entries.append(
-            SchemaEntry(names["subject_type"], names["predicate"], names["object_type"], extra)
+            SchemaEntry(
+                names["subject_type"],
+                names["predicate"],
+                names["object_type"],
+                extra,
+                key_order=tuple(obj),
+            )
         )
     if not entries:
         raise FormatError(path, None, "expected at least one schema entry, found none")
     return Schema(entries)
 
 
-def write_schema(path: str | Path, schema: Schema) -> None:
-    import json
+def _entry_to_json(e: SchemaEntry) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "subject_type": e.subject_type,
+        "predicate": e.predicate,
+        "object_type": e.object_type,
+    }
+    for k, v in e.extra.items():
+        if k in _SCHEMA_FIELDS:
+            if isinstance(v, dict):
+                values[k] = {**v, "@value": values[k]}
+        else:
+            values[k] = v
+    return _ordered(values, e.key_order)
 
-    with atomic_write_text(path) as f:
-        for e in schema.entries:
-            obj = {
-                "subject_type": e.subject_type,
-                "predicate": e.predicate,
-                "object_type": e.object_type,
-            }
-            for k, v in e.extra.items():
-                obj[k] = {**v, "@value": obj[k]} if isinstance(v, dict) and k in obj else v
-            f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+def write_schema(path: str | Path, schema: Schema) -> None:
+    """Write the schema as JSON lines (whatever it was read from), atomically."""
+    write_jsonl_atomic(path, (_entry_to_json(e) for e in schema.entries))
