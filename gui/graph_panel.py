@@ -355,28 +355,17 @@ class GraphPanel(QWidget):
             self.export(path)
 
     def export(self, path: str | Path) -> None:
-        from core.graph.io import write_clu, write_json, write_tree
+        """The same files the cluster command writes (core.graph.partitions)."""
+        from core.graph.partitions import clustering_json, write_clu, write_json, write_tree
 
         r, suffix = self.result, Path(path).suffix.lower()
-        labels = {n: str(d.get("label", n)) for n, d in self.graph.nodes(data=True)}
         if suffix == ".clu":
             write_clu(path, r.modules)
         elif suffix == ".json":
-            write_json(
-                path,
-                {
-                    "graph": self.graph_name,
-                    "method": r.method,
-                    "codelength": r.codelength,
-                    "modules_per_level": r.modules_per_level(),
-                    "nodes": [
-                        {"node": str(n), "label": labels[n], "path": list(p)}
-                        for n, p in r.modules.items()
-                    ],
-                },
-            )
+            write_json(path, {"graph": self.graph_name, **clustering_json(self.graph, r)})
         else:
-            write_tree(path, r.modules, r.node_flow, labels)
+            labels = {n: str(d.get("label", n)) for n, d in self.graph.nodes(data=True)}
+            write_tree(path, r.modules, r.node_flow, labels, codelength=r.codelength)
         self.message.emit(f"Saved {path}")
 
     # -- provenance ----------------------------------------------------------------------
