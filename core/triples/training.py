@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 
 from core.compat import set_seed
+from core.encoder.optimizer import make_optimizer
 from core.errors import BadInput
 from core.evaluation import TripleScores, score_triples
 from core.formats.duie import Sentence
 from core.jobs import Cancelled, JobContext
 from core.resume import SigintFlag, restore_optimizer, save_optimizer
 from core.triples.model import TripleModel
-from core.triples.network import make_optimizer
 from core.triples.samples import encode_training_sentence, training_batches
 
 
