@@ -116,6 +116,19 @@ class Project:
             raise
         return cls(path, db, lock)
 
+    def second_connection(self) -> Project:
+        """The same project on a connection of its own, for a worker thread:
+        WAL lets it write while this one reads, and writers take turns
+        (waiting up to ``timeout`` seconds). It shares this project's lock, so
+        close it before this one."""
+        db = sqlite3.connect(
+            str(self.path), isolation_level=None, check_same_thread=False, timeout=10.0
+        )
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        return Project(self.path, db, None)
+
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
@@ -216,39 +229,52 @@ class Project:
     def count_documents(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
 
-    def documents(self, filter: str = "all", doc_id: int | None = None) -> list[DocumentSummary]:
-        """Summaries in reading order; ``doc_id`` limits them to one document
-        (what the window refreshes after an edit, instead of the whole list)."""
+    def documents(
+        self,
+        filter: str = "all",
+        doc_id: int | None = None,
+        doc_ids: Iterable[int] | None = None,
+        low_score: float = LOW_SCORE,
+    ) -> list[DocumentSummary]:
+        """Summaries in reading order; ``doc_id`` or ``doc_ids`` limit them to
+        those documents (what the window refreshes after an edit or a batch
+        of predictions, instead of the whole list). The "low_score" filter
+        keeps documents with an undecided triple scored below ``low_score``."""
         conditions = {
             "all": "1",
             "unreviewed": "d.reviewed = 0",
             "rejections": "SUM(a.status = 'rejected') > 0",
-            "low_score": f"SUM(a.status = 'predicted' AND a.score < {LOW_SCORE}) > 0",
+            "low_score": "SUM(a.status = 'predicted' AND a.score < ?) > 0",
         }
         if filter not in conditions:
             raise BadInput(f"unknown filter {filter!r} (expected one of {', '.join(conditions)})")
         having = conditions[filter]
-        rows = self.db.execute(
-            "SELECT d.id, d.position, substr(d.text, 1, 60) AS preview, d.reviewed,"
-            " COUNT(a.id) AS n, COALESCE(SUM(a.status = 'predicted'), 0) AS n_predicted,"
-            " COALESCE(SUM(a.status = 'rejected'), 0) AS n_rejected, MIN(a.score) AS min_score"
-            " FROM documents d LEFT JOIN annotations a ON a.doc_id = d.id"
-            + (" WHERE d.id = ?" if doc_id is not None else "")
-            + f" GROUP BY d.id HAVING {having} ORDER BY d.position",
-            () if doc_id is None else (doc_id,),
-        ).fetchall()
+        having_args: tuple = (float(low_score),) if filter == "low_score" else ()
+        if doc_id is not None:
+            doc_ids = [doc_id]
+        chunks: list[list[int]] = [[]]
+        if doc_ids is not None:
+            ids = list(doc_ids)
+            chunks = [ids[i : i + 900] for i in range(0, len(ids), 900)]
+        rows: list[Any] = []
+        for chunk in chunks:
+            where = f" WHERE d.id IN ({', '.join('?' for _ in chunk)})" if chunk else ""
+            cursor = self.db.cursor()
+            cursor.row_factory = None  # plain tuples: a third faster on 20,000 rows
+            rows += cursor.execute(
+                "SELECT d.id, d.position, substr(d.text, 1, 60), COUNT(a.id),"
+                " COALESCE(SUM(a.status = 'predicted'), 0),"
+                " COALESCE(SUM(a.status = 'rejected'), 0), MIN(a.score), d.reviewed != 0"
+                " FROM documents d LEFT JOIN annotations a ON a.doc_id = d.id"
+                + where
+                + f" GROUP BY d.id HAVING {having} ORDER BY d.position",
+                (*chunk, *having_args),
+            ).fetchall()
+        if len(chunks) > 1:
+            rows.sort(key=lambda r: r[1])
         return [
-            DocumentSummary(
-                r["id"],
-                r["position"],
-                r["preview"],
-                r["n"],
-                r["n_predicted"],
-                r["n_rejected"],
-                r["min_score"],
-                bool(r["reviewed"]),
-            )
-            for r in rows
+            DocumentSummary(i, pos, preview, n, n_pred, n_rej, low, bool(reviewed))
+            for i, pos, preview, n, n_pred, n_rej, low, reviewed in rows
         ]
 
     def _annotations(self, doc_id: int) -> list[Annotation]:
@@ -279,11 +305,18 @@ class Project:
         return Annotation.from_row(row)
 
     def next_unreviewed(self, after_position: int) -> int | None:
-        row = self.db.execute(
-            "SELECT id FROM documents WHERE reviewed = 0 ORDER BY position > ? DESC, position LIMIT 1",
-            (after_position,),
-        ).fetchone()
-        return None if row is None else row["id"]
+        """The first unreviewed document after ``after_position``, else the
+        first one from the start. Walks the position index from there rather
+        than sorting every unreviewed document."""
+        for condition in ("position > ?", "position <= ?"):
+            row = self.db.execute(
+                f"SELECT id FROM documents WHERE reviewed = 0 AND {condition}"
+                " ORDER BY position LIMIT 1",
+                (after_position,),
+            ).fetchone()
+            if row is not None:
+                return row["id"]
+        return None
 
     def texts(self, doc_ids: list[int]) -> list[tuple[int, str]]:
         """(id, text) of many documents in one query, in the order given."""
