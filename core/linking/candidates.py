@@ -108,3 +108,28 @@ class AliasIndex:
             return alias, tuple(ids)
 
         return cls(ahocorasick.load(str(path), decode))
+
+
+def index_path_for(kb_path: str | Path) -> Path:
+    kb_path = Path(kb_path)
+    return kb_path.with_name(kb_path.name + ".aliases")
+
+
+def load_or_build_index(
+    kb: KnowledgeBase, kb_path: str | Path, ctx: JobContext | None = None
+) -> AliasIndex:
+    """The alias index saved next to the KB file when it is newer than the KB;
+    otherwise built and saved there (when the folder is writable)."""
+    kb_path = Path(kb_path)
+    saved = index_path_for(kb_path)
+    if saved.exists() and saved.stat().st_mtime >= kb_path.stat().st_mtime:
+        try:
+            return AliasIndex.load(saved)
+        except (OSError, ValueError):
+            pass  # unreadable or from another version: build it again
+    index = AliasIndex.build(kb, ctx)
+    try:
+        index.save(saved)
+    except OSError:
+        pass  # a read-only KB folder: the index lives in memory only
+    return index

@@ -6,7 +6,7 @@ One JSON object per line: ``subject_id``, ``subject`` (the name), ``alias``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,3 +136,27 @@ class KnowledgeBase:
             if len(exact) + len(partial) >= limit:
                 break
         return (exact + partial)[:limit]
+
+
+def entity_to_json(entity: Entity) -> dict:
+    return {
+        "alias": list(entity.aliases),
+        "subject_id": entity.id,
+        "subject": entity.name,
+        "type": list(entity.types),
+        "data": [{"predicate": p, "object": o} for p, o in entity.data],
+    }
+
+
+def write_kb(path: str | Path, entities: Iterable[Entity]) -> int:
+    """A ``kb_data`` file, written atomically."""
+    import json
+
+    from core.formats.jsonl import atomic_write_text
+
+    n = 0
+    with atomic_write_text(Path(path)) as f:
+        for e in entities:
+            f.write(json.dumps(entity_to_json(e), ensure_ascii=False) + "\n")
+            n += 1
+    return n
