@@ -1,0 +1,302 @@
+"""An entity linker: its folder on disk, and batched linking against any KB.
+
+Folder layout (DESIGN.md, "Models on disk"):
+    model.json        task "link", format version, lengths, thresholds,
+                      training record (no KB in it: the KB is given at run time)
+    bert_config.json  the encoder's hyper-parameters
+    vocab.txt         the vocabulary the encoder was trained with
+    weights.h5        Keras ``save_weights`` of both heads and the encoder, float16
+
+Linking a text: every alias match of the KB is found; the mention head,
+informed by those matches, proposes mention spans; each span's candidates
+(the entities with that alias) are scored by the ranker; the best candidate
+is the link when its score reaches ``nil_threshold``, otherwise NIL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.compat import bert4keras
+from core.encoder.bert import read_bert_config
+from core.encoder.checkpoint import save_weights_float16
+from core.encoder.tokenizer import Tokenizer, load_vocab, save_vocab
+from core.errors import BadInput
+from core.jobs import JobContext
+from core.linking.candidates import AliasIndex
+from core.linking.kb import KnowledgeBase
+from core.linking.network import LinkNetwork, build_link_network
+from core.linking.queries import NIL, Mention
+from core.linking.samples import mention_arrays, mention_windows, pair_arrays, pair_ids
+from core.triples.decode import Thresholds, decode_subjects
+
+TASK = "link"
+FORMAT_VERSION = 1
+WEIGHTS_FILE = "weights.h5"
+
+
+class LinkerFolderError(BadInput):
+    """A linker folder that is missing files or was written for something else."""
+
+
+@dataclass
+class LinkerInfo:
+    maxlen: int = 128  # ids per window of the mention head
+    pair_maxlen: int = 160  # ids of a (context, description) pair
+    description_chars: int = 200
+    max_candidates: int = 10  # per mention, by alias prior
+    mention_start: float = 0.5
+    mention_end: float = 0.5
+    nil_threshold: float = 0.5
+    name: str = "linker"
+    version: str = "1"
+    training: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"task": TASK, "format_version": FORMAT_VERSION, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any], where: str) -> LinkerInfo:
+        if d.get("task") != TASK:
+            raise LinkerFolderError(f"{where}: task is {d.get('task')!r}, expected {TASK!r}")
+        if d.get("format_version", 0) > FORMAT_VERSION:
+            raise LinkerFolderError(
+                f"{where}: format_version {d.get('format_version')} is newer than this "
+                f"KG Studio understands ({FORMAT_VERSION})"
+            )
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class ScoredMention:
+    """A proposed mention with every candidate's ranker score (before the NIL
+    decision, so thresholds can be tried without running the model again)."""
+
+    start: int
+    end: int
+    text: str
+    mention_score: float
+    candidates: list[tuple[str, float]]  # best first
+
+    def decide(self, nil_threshold: float) -> Mention:
+        best = self.candidates[0] if self.candidates else None
+        kb_id = best[0] if best and best[1] >= nil_threshold else NIL
+        score = best[1] if best else self.mention_score
+        return Mention(self.start, self.end, self.text, kb_id, score, tuple(self.candidates))
+
+
+class LinkerModel:
+    """The network, its tokenizer and its settings; calls into TensorFlow are
+    serialised by a lock, so one model can serve several threads."""
+
+    def __init__(
+        self, info: LinkerInfo, network: LinkNetwork, tokenizer: Tokenizer, bert_config: dict
+    ) -> None:
+        self.info = info
+        self.network = network
+        self.tokenizer = tokenizer
+        self.bert_config = bert_config
+        self._lock = threading.Lock()
+        tf = bert4keras().tf
+        ids = tf.TensorSpec([None, None], tf.int32)
+        # One trace for every batch shape (predict_on_batch retraces per shape).
+        self._mention_fn = tf.function(
+            lambda t, s, f: network.mention_model([t, s, f], training=False),
+            input_signature=[ids, ids, tf.TensorSpec([None, None, 3], tf.float32)],
+        )
+        self._ranker_fn = tf.function(
+            lambda t, s: network.ranker_model([t, s], training=False),
+            input_signature=[ids, ids],
+        )
+
+    # -- construction ------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        info: LinkerInfo,
+        bert_config: dict[str, Any],
+        tokenizer: Tokenizer,
+        checkpoint: str | None = None,
+        keep_tokens: list[int] | None = None,
+    ) -> LinkerModel:
+        config = {**bert_config, "vocab_size": len(tokenizer)}
+        positions = int(config.get("max_position_embeddings", 512))
+        if max(info.maxlen, info.pair_maxlen) > positions:
+            raise BadInput(
+                f"maxlen {max(info.maxlen, info.pair_maxlen)} exceeds the encoder's "
+                f"max_position_embeddings ({positions})"
+            )
+        network = build_link_network(config, checkpoint=checkpoint, keep_tokens=keep_tokens)
+        return cls(info, network, tokenizer, config)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> LinkerModel:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise LinkerFolderError(f"{folder}: not a folder (expected a KG Studio linker folder)")
+        for name in ("model.json", "bert_config.json", "vocab.txt", WEIGHTS_FILE):
+            if not (folder / name).is_file():
+                raise LinkerFolderError(
+                    f"{folder}: missing {name} (expected a KG Studio linker folder)"
+                )
+        try:
+            meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise LinkerFolderError(
+                f"{folder / 'model.json'}:{e.lineno}: invalid JSON ({e.msg})"
+            ) from None
+        info = LinkerInfo.from_json(meta, str(folder / "model.json"))
+        config = read_bert_config(folder / "bert_config.json")
+        tokenizer = Tokenizer(load_vocab(folder / "vocab.txt"))
+        if len(tokenizer) != config["vocab_size"]:
+            raise LinkerFolderError(
+                f"{folder}: vocab.txt has {len(tokenizer)} tokens, bert_config.json says "
+                f"{config['vocab_size']}"
+            )
+        network = build_link_network(config)
+        network.train_model.load_weights(str(folder / WEIGHTS_FILE))
+        return cls(info, network, tokenizer, config)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the folder; a complete folder replaces the old one at once."""
+        folder = Path(folder)
+        tmp = folder.with_name(folder.name + ".saving")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        self._write_info(tmp)
+        (tmp / "bert_config.json").write_text(json.dumps(self.bert_config, indent=2))
+        save_vocab(tmp / "vocab.txt", self.tokenizer.vocab)
+        save_weights_float16(self.network.train_model, tmp / WEIGHTS_FILE)
+        if folder.exists():
+            old = folder.with_name(folder.name + ".old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, folder)
+        return folder
+
+    def _write_info(self, folder: Path) -> None:
+        from core.formats.jsonl import atomic_write_text
+
+        with atomic_write_text(folder / "model.json") as f:
+            f.write(json.dumps(self.info.to_json(), ensure_ascii=False, indent=2))
+
+    def save_info(self, folder: str | Path) -> None:
+        """Rewrite only ``model.json`` (thresholds, name...)."""
+        self._write_info(Path(folder))
+
+    # -- linking -----------------------------------------------------------------------
+
+    def _run(self, fn: Any, *arrays: np.ndarray) -> np.ndarray:
+        with self._lock:
+            return fn(*arrays).numpy()
+
+    def propose(
+        self, texts: Sequence[str], index: AliasIndex, batch_size: int = 32
+    ) -> list[list[tuple[int, int, float]]]:
+        """Mention spans per text: (start, end, probability), in reading order."""
+        matches = [index.find(t) for t in texts]
+        windows = mention_windows(self.tokenizer, texts, matches, self.info.maxlen)
+        th = Thresholds(subject_start=self.info.mention_start, subject_end=self.info.mention_end)
+        found: list[dict[tuple[int, int], float]] = [{} for _ in texts]
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].encoding.token_ids))
+        for begin in range(0, len(order), batch_size):
+            chunk = [windows[i] for i in order[begin : begin + batch_size]]
+            ids, segs, feats = mention_arrays(chunk, self.info.maxlen)
+            probs = self._run(self._mention_fn, ids, segs, feats)
+            for w, p in zip(chunk, probs, strict=True):
+                last = len(w.encoding.token_ids) - 2
+                for span in decode_subjects(p, 1, last, th):
+                    start = w.encoding.offsets[span.start][0]
+                    end = w.encoding.offsets[span.end][1]
+                    score = min(span.start_prob, span.end_prob)
+                    key = (start, end)
+                    found[w.text_index][key] = max(score, found[w.text_index].get(key, 0.0))
+        return [sorted((s, e, p) for (s, e), p in f.items()) for f in found]
+
+    def rank(
+        self,
+        items: Sequence[tuple[str, int, int, Sequence[str]]],
+        kb: KnowledgeBase,
+        batch_size: int = 64,
+    ) -> list[list[tuple[str, float]]]:
+        """For each (text, start, end, candidate ids): the candidates with their
+        ranker scores, best first."""
+        pairs, owner = [], []
+        for k, (text, start, end, ids) in enumerate(items):
+            for entity_id in ids:
+                entity = kb.get(entity_id)
+                description = entity.description(self.info.description_chars) if entity else ""
+                pairs.append(
+                    pair_ids(self.tokenizer, text, start, end, description, self.info.pair_maxlen)
+                )
+                owner.append((k, entity_id))
+        scores = np.zeros(len(pairs), dtype="float32")
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]))
+        for begin in range(0, len(order), batch_size):
+            chunk = order[begin : begin + batch_size]
+            ids, segs = pair_arrays([pairs[i] for i in chunk], self.info.pair_maxlen)
+            scores[chunk] = self._run(self._ranker_fn, ids, segs)[:, 0]
+        out: list[list[tuple[str, float]]] = [[] for _ in items]
+        for (k, entity_id), s in zip(owner, scores, strict=True):
+            out[k].append((entity_id, float(s)))
+        for ranked in out:
+            ranked.sort(key=lambda c: -c[1])
+        return out
+
+    def score(
+        self,
+        texts: Sequence[str],
+        kb: KnowledgeBase,
+        index: AliasIndex,
+        batch_size: int = 32,
+        ctx: JobContext | None = None,
+    ) -> list[list[ScoredMention]]:
+        ctx = ctx or JobContext.null()
+        out: list[list[ScoredMention]] = []
+        step = max(1, batch_size * 4)
+        for begin in range(0, len(texts), step):
+            ctx.check_cancelled()
+            chunk = texts[begin : begin + step]
+            spans = self.propose(chunk, index, batch_size)
+            items = []
+            for text, found in zip(chunk, spans, strict=True):
+                for start, end, _ in found:
+                    candidates = index.get_candidates(text[start:end])
+                    candidates.sort(key=lambda c: (-c.prior, c.entity_id))
+                    ids = [c.entity_id for c in candidates[: self.info.max_candidates]]
+                    items.append((text, start, end, ids))
+            ranked = iter(self.rank(items, kb, batch_size * 2))
+            for text, found in zip(chunk, spans, strict=True):
+                out.append([ScoredMention(s, e, text[s:e], p, next(ranked)) for s, e, p in found])
+            ctx.report(min(len(texts), begin + step), len(texts), "linking")
+        return out
+
+    def link(
+        self,
+        texts: Sequence[str],
+        kb: KnowledgeBase,
+        index: AliasIndex,
+        batch_size: int = 32,
+        ctx: JobContext | None = None,
+    ) -> list[list[Mention]]:
+        """Mentions of each text, linked to an entity id or NIL."""
+        return [
+            [m.decide(self.info.nil_threshold) for m in found]
+            for found in self.score(texts, kb, index, batch_size, ctx)
+        ]

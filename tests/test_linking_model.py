@@ -1,0 +1,205 @@
+"""The linker: query files, demo data generation, scores, the network on a
+tiny encoder (save / load, another KB at run time, training and resuming)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.formats.errors import FormatError
+from core.linking.candidates import AliasIndex
+from core.linking.dataset import make_linking_data
+from core.linking.evaluation import score_links
+from core.linking.kb import Entity, KnowledgeBase, read_kb
+from core.linking.model import ScoredMention
+from core.linking.queries import NIL, Mention, Query, read_queries, write_queries
+from tests.conftest import RESOURCES, TINY, write_jsonl
+
+LINKING = RESOURCES / "data" / "linking"
+
+
+def _entity(i: str, name: str, abstract: str, aliases=(), types=("Thing",)) -> Entity:
+    return Entity(i, name, tuple(aliases), tuple(types), (("摘要", abstract),))
+
+
+KB_A = [
+    _entity("1", "苹果", "苹果是一种水果，味甜，富含维生素。", ("平安果",)),
+    _entity("2", "苹果", "苹果公司是美国的科技公司，生产手机和电脑。", ("苹果公司",), ("Org",)),
+    _entity("3", "香蕉", "香蕉是热带水果。"),
+]
+KB_B = [
+    _entity("x9", "香蕉", "香蕉是一种长形的热带水果。"),
+    _entity("x7", "橘子", "橘子是柑橘类水果。"),
+]
+
+
+# -- files -------------------------------------------------------------------------------
+
+
+def test_queries_round_trip_with_offsets_as_strings(tmp_path) -> None:
+    q = Query("7", "我吃了苹果和香蕉", [Mention(3, 5, "苹果", "1"), Mention(6, 8, "香蕉", NIL)])
+    path = tmp_path / "q.jsonl"
+    write_queries(path, [q])
+    line = json.loads(path.read_text(encoding="utf-8"))
+    assert line["mention_data"][0] == {"kb_id": "1", "mention": "苹果", "offset": "3"}
+    (back,) = read_queries(path, annotated=True)
+    assert back.mentions == q.mentions and back.text == q.text
+
+
+def test_a_mention_not_at_its_offset_is_reported_with_its_line(tmp_path) -> None:
+    path = write_jsonl(
+        tmp_path / "q.jsonl",
+        [
+            {"text_id": "1", "text": "我吃苹果", "mention_data": []},
+            {
+                "text_id": "2",
+                "text": "我吃苹果",
+                "mention_data": [{"kb_id": "1", "mention": "苹果", "offset": "1"}],
+            },
+        ],
+    )
+    with pytest.raises(FormatError, match=r"q.jsonl:2: .*苹果.* not at offset 1"):
+        list(read_queries(path))
+
+
+def test_generated_data_keeps_queries_out_of_the_kb_and_splits_by_entity() -> None:
+    entities = list(read_kb(LINKING / "kb.jsonl"))
+    data = make_linking_data(entities, seed=3)
+    kb_ids = {e.id for e in data.kb}
+    assert not kb_ids & set(data.nil_entities)
+    splits = [data.train, data.dev, data.test]
+    owners = [{q.text_id.rsplit("-", 1)[0] for q in s} for s in splits]
+    assert not (owners[0] & owners[1]) and not (owners[0] & owners[2])
+    abstracts = "".join(dict(e.data).get("摘要", "") for e in data.kb)
+    for q in data.dev + data.test:
+        assert q.mentions
+        assert q.text not in abstracts  # the model cannot find the query in a description
+        for m in q.mentions:
+            assert q.text[m.start : m.end] == m.text
+            assert m.kb_id == NIL or m.kb_id in kb_ids
+    assert any(m.is_nil for q in data.train for m in q.mentions)
+
+
+def test_the_shipped_demo_data_matches_its_generator() -> None:
+    stats = json.loads((LINKING / "stats.json").read_text())
+    assert stats["test_queries"] == sum(1 for _ in read_queries(LINKING / "test.jsonl"))
+    assert stats["kb_entities"] == sum(1 for _ in read_kb(LINKING / "kb.jsonl"))
+
+
+# -- scores ------------------------------------------------------------------------------
+
+
+def test_scores_count_links_and_nil_separately() -> None:
+    gold = [[Mention(0, 2, "苹果", "1"), Mention(3, 5, "香蕉", NIL)]]
+    pred = [[Mention(0, 2, "苹果", "2"), Mention(3, 5, "香蕉", NIL), Mention(6, 8, "橘子", "3")]]
+    s = score_links(gold, pred)
+    assert (s.n_gold, s.n_pred, s.n_correct) == (1, 2, 0)
+    assert s.nil_accuracy == 1.0
+    assert s.mention_counts.n_correct == 2
+
+
+def test_below_the_threshold_the_best_candidate_becomes_nil() -> None:
+    m = ScoredMention(0, 2, "苹果", 0.9, [("2", 0.7), ("1", 0.2)])
+    assert m.decide(0.5).kb_id == "2"
+    assert m.decide(0.8).kb_id == NIL
+    assert m.decide(0.8).candidates == (("2", 0.7), ("1", 0.2))
+    assert ScoredMention(0, 2, "梨子", 0.9, []).decide(0.0).kb_id == NIL
+
+
+# -- the network -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_linker(bert_tokenizer):
+    from core.compat import set_seed
+    from core.encoder.tokenizer import Tokenizer, cut_vocabulary
+    from core.linking.model import LinkerInfo, LinkerModel
+
+    set_seed(2)
+    texts = [e.description() for e in KB_A + KB_B] + ["【】我吃了苹果和香蕉，还买了苹果手机。"]
+    vocab, _ = cut_vocabulary(bert_tokenizer, texts)
+    # Low thresholds so that an untrained network proposes mentions.
+    info = LinkerInfo(maxlen=32, pair_maxlen=64, mention_start=0.3, mention_end=0.3)
+    return LinkerModel.create(info, TINY, Tokenizer(vocab))
+
+
+def _force_mentions(model, monkeypatch, spans) -> None:
+    monkeypatch.setattr(
+        model, "propose", lambda texts, index, batch_size=32: [list(spans) for _ in texts]
+    )
+
+
+def test_candidates_come_from_the_kb_given_at_run_time(tiny_linker, monkeypatch) -> None:
+    text = "我吃了苹果和香蕉"
+    _force_mentions(tiny_linker, monkeypatch, [(3, 5, 0.9), (6, 8, 0.9)])
+    for entities in (KB_A, KB_B):
+        kb = KnowledgeBase(entities)
+        ((apple, banana),) = tiny_linker.link([text], kb, AliasIndex.build(kb))
+        assert {c for c, _ in apple.candidates} == ({"1", "2"} if entities is KB_A else set())
+        assert [c for c, _ in banana.candidates] == (["3"] if entities is KB_A else ["x9"])
+        assert apple.kb_id in {"1", "2", NIL} and banana.kb_id in {"3", "x9", NIL}
+
+
+def test_save_then_load_links_the_same(tiny_linker, tmp_path) -> None:
+    from core.linking.model import LinkerModel
+
+    kb = KnowledgeBase(KB_A)
+    index = AliasIndex.build(kb)
+    texts = ["我吃了苹果和香蕉，还买了苹果手机。", "香蕉"]
+    before = tiny_linker.score(texts, kb, index)
+    folder = tiny_linker.save(tmp_path / "linker")
+    after = LinkerModel.load(folder).score(texts, kb, index)
+    assert [[(m.start, m.end) for m in ms] for ms in after] == [
+        [(m.start, m.end) for m in ms] for ms in before
+    ]
+    for a, b in zip(before, after, strict=True):
+        for x, y in zip(a, b, strict=True):
+            # float16 storage: scores agree to storage precision
+            ids = sorted(dict(x.candidates))
+            assert ids == sorted(dict(y.candidates))
+            assert [dict(x.candidates)[i] for i in ids] == pytest.approx(
+                [dict(y.candidates)[i] for i in ids], abs=3e-3
+            )
+
+
+def test_a_broken_linker_folder_is_refused_clearly(tmp_path, tiny_linker) -> None:
+    from core.linking.model import LinkerFolderError, LinkerModel
+
+    folder = tiny_linker.save(tmp_path / "linker")
+    (folder / "model.json").write_text('{"task": "triples"}')
+    with pytest.raises(LinkerFolderError, match="expected 'link'"):
+        LinkerModel.load(folder)
+    (folder / "weights.h5").unlink()
+    with pytest.raises(LinkerFolderError, match="missing weights.h5"):
+        LinkerModel.load(folder)
+
+
+def test_training_writes_the_best_epoch_and_resumes(bert_tokenizer, tmp_path) -> None:
+    from core.encoder.tokenizer import Tokenizer, cut_vocabulary
+    from core.linking.model import LinkerInfo, LinkerModel
+    from core.linking.training import LinkTrainSettings, train_linker
+
+    kb = KnowledgeBase(KB_A)
+    index = AliasIndex.build(kb)
+    train = [
+        Query("a", "我吃了苹果", [Mention(3, 5, "苹果", "1")]),
+        Query("b", "苹果公司发布了手机", [Mention(0, 4, "苹果公司", "2")]),
+        Query("c", "香蕉很甜", [Mention(0, 2, "香蕉", "3")]),
+    ]
+    texts = [q.text for q in train] + [e.description() for e in KB_A] + ["【】"]
+    vocab, _ = cut_vocabulary(bert_tokenizer, texts)
+
+    def model():
+        return LinkerModel.create(LinkerInfo(maxlen=32, pair_maxlen=64), TINY, Tokenizer(vocab))
+
+    settings = LinkTrainSettings(epochs=1, batch_size=4, warmup_steps=1, random_negatives=1)
+    out = tmp_path / "linker"
+    first = train_linker(model(), kb, index, train, train, out, settings)
+    assert (out / "weights.h5").is_file() and first["history"][0]["epoch"] == 1
+    saved = json.loads((out / "model.json").read_text())
+    assert saved["task"] == "link" and saved["training"]["epochs_trained"] == 1
+    # Asked for two epochs now, the run continues from the saved one.
+    settings.epochs = 2
+    second = train_linker(model(), kb, index, train, train, out, settings)
+    assert [r["epoch"] for r in second["history"]] == [1, 2]
