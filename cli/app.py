@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import cluster, demo, evaluate, extract, gui, pretrain, project, train, tune
+from cli import cluster, demo, evaluate, extract, gui, link, pretrain, project, train, tune
 from cli.errors import UsageError
 from core.errors import BadInput
 
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="KG Studio: Chinese triple extraction, entity linking and graph clustering.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (gui, extract, evaluate, train, tune, pretrain, project, cluster, demo):
+    for module in (gui, extract, link, evaluate, train, tune, pretrain, project, cluster, demo):
         module.register(sub)
     return parser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from cli import link
 from cli.common import console_context, existing_file
 from cli.errors import UsageError
 
@@ -19,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--model", help="model folder: predict the gold texts now")
     t.add_argument("--by-predicate", action="store_true", help="also print a table per predicate")
     t.set_defaults(handler=run)
+    link.register_evaluate(kinds)
 
 
 def run(args: argparse.Namespace) -> int:

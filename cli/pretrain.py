@@ -1,4 +1,5 @@
-"""`pretrain mlm`: masked-language-model pre-training of an encoder."""
+"""`pretrain mlm`: masked-language-model pre-training of an encoder;
+`pretrain from-model`: a trained model's encoder as a checkpoint folder."""
 
 from __future__ import annotations
 
@@ -36,6 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--warmup", type=int, default=300)
     m.add_argument("--seed", type=int, default=42)
     m.set_defaults(handler=run)
+    e = kinds.add_parser(
+        "from-model",
+        help="the encoder of a trained triple model, as a Google-BERT-format folder "
+        "(so --base can start another task from it)",
+    )
+    e.add_argument("--model", required=True, help="KG Studio triple model folder")
+    e.add_argument("--out", required=True, help="checkpoint folder to write")
+    e.set_defaults(handler=run_from_model)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,4 +82,16 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
     summary.pop("history", None)
     print(json.dumps(summary))
+    return 0
+
+
+def run_from_model(args: argparse.Namespace) -> int:
+    from core.encoder.checkpoint import write_google_checkpoint
+    from core.triples.model import TripleModel
+
+    model = TripleModel.load(args.model)
+    out = write_google_checkpoint(
+        model.network.bert, args.out, model.bert_config, model.tokenizer.vocab
+    )
+    print(json.dumps({"out": str(out), "vocab_size": len(model.tokenizer)}))
     return 0

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from cli import link
 from cli.common import console_context, existing_file
 from cli.errors import UsageError
 
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--seed", type=int, default=42)
     t.add_argument("--name", default=None, help="model name recorded in model.json")
     t.set_defaults(handler=run)
+    link.register_train(kinds)
 
 
 def run(args: argparse.Namespace) -> int:

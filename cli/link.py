@@ -1,0 +1,226 @@
+"""Entity linking from the command line:
+
+link           --kb KB --model DIR --input IN.jsonl --output OUT.jsonl
+train link     --kb KB --train F --dev F --out DIR [--base CKPT]
+evaluate link  --gold F (--pred F | --model DIR --kb KB)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from cli.common import console_context, existing_file
+from cli.errors import UsageError
+
+_DEFAULT_VOCAB = Path(__file__).resolve().parents[1] / "resources" / "bert_vocab" / "vocab.txt"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("link", help="link entity mentions in texts to a knowledge base")
+    p.add_argument("--kb", required=True, help="knowledge base in the CCKS kb_data format")
+    p.add_argument(
+        "--model", help="linker folder (default: none, the alias-prior dictionary baseline)"
+    )
+    p.add_argument("--input", required=True, help="JSON lines with text_id and text")
+    p.add_argument("--output", required=True, help="JSON lines with mention_data added")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--nil-threshold", type=float, help="override the model's NIL threshold")
+    p.set_defaults(handler=run_link)
+
+
+def register_train(kinds: argparse._SubParsersAction) -> None:
+    t = kinds.add_parser("link", help="entity linker (CCKS 2019 annotated queries)")
+    t.add_argument("--kb", required=True, help="knowledge base in the CCKS kb_data format")
+    t.add_argument("--train", required=True, help="annotated queries (mention_data with kb_id)")
+    t.add_argument("--dev", required=True, help="held-out queries: F1 after each epoch")
+    base = t.add_mutually_exclusive_group(required=True)
+    base.add_argument("--base", help="Google-BERT-format checkpoint folder to fine-tune")
+    base.add_argument("--config", choices=["small"], help="a fresh small encoder")
+    t.add_argument("--vocab", help="vocab.txt for --config small (default: the Chinese BERT vocab)")
+    t.add_argument("--out", required=True, help="linker folder to write (the best epoch)")
+    t.add_argument("--epochs", type=int, default=30)
+    t.add_argument("--lr", type=float, default=2e-4, help="peak learning rate")
+    t.add_argument("--warmup", type=int, default=200, help="warm-up steps")
+    t.add_argument("--negatives", type=int, default=3, help="random negatives per mention")
+    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--name", default=None, help="name recorded in model.json")
+    t.set_defaults(handler=run_train)
+
+
+def register_evaluate(kinds: argparse._SubParsersAction) -> None:
+    e = kinds.add_parser("link", help="links: CCKS micro P/R/F1 over (offset, mention, kb_id)")
+    e.add_argument("--gold", required=True, help="annotated queries")
+    src = e.add_mutually_exclusive_group(required=True)
+    src.add_argument("--pred", help="linker output for the same queries, in the same order")
+    src.add_argument("--model", help="linker folder: link the gold texts now (needs --kb)")
+    src.add_argument(
+        "--baseline", action="store_true", help="the alias-prior dictionary baseline (needs --kb)"
+    )
+    e.add_argument("--kb", help="knowledge base for --model / --baseline")
+    e.set_defaults(handler=run_evaluate)
+
+
+def _open_kb(path: str):
+    from core.linking.candidates import load_or_build_index
+    from core.linking.kb import KnowledgeBase
+
+    kb_path = existing_file(path, "knowledge base")
+    ctx, bar = console_context()
+    try:
+        kb = KnowledgeBase.load(kb_path, ctx)
+        index = load_or_build_index(kb, kb_path, ctx)
+    finally:
+        bar.close()
+    return kb, index
+
+
+def _link(texts: list[str], kb, index, model_dir: str | None, batch_size: int, nil=None):
+    from core.linking.baseline import link_by_prior
+
+    if not model_dir:
+        return link_by_prior(texts, index)
+    from core.linking.model import LinkerModel
+
+    model = LinkerModel.load(model_dir)
+    if nil is not None:
+        model.info.nil_threshold = nil
+    ctx, bar = console_context()
+    try:
+        return model.link(texts, kb, index, batch_size=batch_size, ctx=ctx)
+    finally:
+        bar.close()
+
+
+def run_link(args: argparse.Namespace) -> int:
+    from core.linking.queries import read_queries, write_queries
+
+    queries = list(read_queries(existing_file(args.input, "input")))
+    kb, index = _open_kb(args.kb)
+    started = time.perf_counter()
+    results = _link(
+        [q.text for q in queries], kb, index, args.model, args.batch_size, args.nil_threshold
+    )
+    seconds = time.perf_counter() - started
+    for q, mentions in zip(queries, results, strict=True):
+        q.mentions = mentions
+    write_queries(args.output, queries)
+    n = sum(len(m) for m in results)
+    print(
+        json.dumps(
+            {
+                "queries": len(queries),
+                "mentions": n,
+                "nil": sum(1 for ms in results for m in ms if m.is_nil),
+                "seconds": round(seconds, 2),
+                "output": str(args.output),
+            }
+        )
+    )
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from core.linking.evaluation import score_links
+    from core.linking.queries import read_queries
+
+    gold = list(read_queries(existing_file(args.gold, "gold queries"), annotated=True))
+    if args.pred:
+        pred_path = existing_file(args.pred, "predictions")
+        pred = list(read_queries(pred_path))
+        if len(pred) != len(gold):
+            raise UsageError(
+                f"{pred_path}: {len(pred)} queries, but {args.gold} has {len(gold)} "
+                "(expected the same queries in the same order)"
+            )
+        for n, (g, p) in enumerate(zip(gold, pred, strict=True), 1):
+            if g.text != p.text:
+                raise UsageError(f"{pred_path}: query {n} ({p.text_id}) differs from the gold text")
+        predicted = [p.mentions for p in pred]
+    else:
+        if not args.kb:
+            raise UsageError("--model and --baseline need --kb")
+        kb, index = _open_kb(args.kb)
+        predicted = _link([q.text for q in gold], kb, index, args.model, 32)
+    scores = score_links([q.mentions for q in gold], predicted)
+    print(json.dumps(scores.summary()))
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from core.encoder.bert import prepare_encoder
+    from core.encoder.tokenizer import load_vocab, save_vocab
+    from core.linking.model import LinkerInfo, LinkerModel
+    from core.linking.queries import read_queries
+    from core.linking.samples import MENTION_CLOSE, MENTION_OPEN
+    from core.linking.training import LinkTrainSettings, train_linker
+
+    train = list(read_queries(existing_file(args.train, "training queries"), annotated=True))
+    dev = list(read_queries(existing_file(args.dev, "dev queries"), annotated=True))
+    if not train:
+        raise UsageError(f"{args.train}: no queries")
+    kb, index = _open_kb(args.kb)
+    missing = {m.kb_id for q in train for m in q.mentions if not m.is_nil} - set(kb.entities)
+    if missing:
+        raise UsageError(
+            f"{args.train}: {len(missing)} kb_id values are not in {args.kb} "
+            f"(for example {sorted(missing)[0]})"
+        )
+    out = Path(args.out)
+    state_vocab = out.with_name(out.name + ".state") / "vocab.txt"
+    vocab_path = None if args.base else existing_file(args.vocab or _DEFAULT_VOCAB, "vocabulary")
+    fixed = load_vocab(state_vocab) if state_vocab.exists() else None
+
+    def texts():
+        yield MENTION_OPEN + MENTION_CLOSE
+        for q in train:
+            yield q.text
+        for e in kb.entities.values():
+            yield e.description(LinkerInfo.description_chars)
+
+    setup = prepare_encoder(
+        args.base, vocab_path, cut_texts=texts() if fixed is None else None, fixed_vocab=fixed
+    )
+    state_vocab.parent.mkdir(parents=True, exist_ok=True)
+    save_vocab(state_vocab, setup.tokenizer.vocab)
+    info = LinkerInfo(
+        name=args.name or out.name,
+        training={
+            "kb": str(args.kb),
+            "train_file": str(args.train),
+            "dev_file": str(args.dev),
+            "base": str(args.base) if args.base else f"fresh {args.config} encoder",
+        },
+    )
+    model = LinkerModel.create(
+        info, setup.config, setup.tokenizer, setup.checkpoint, setup.keep_tokens
+    )
+    settings = LinkTrainSettings(
+        epochs=args.epochs,
+        learning_rate=args.lr,
+        warmup_steps=args.warmup,
+        random_negatives=args.negatives,
+        seed=args.seed,
+    )
+    ctx, bar = console_context()
+
+    def on_epoch(record: dict) -> None:
+        bar.close()
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+
+    try:
+        result = train_linker(model, kb, index, train, dev, out, settings, ctx, on_epoch)
+    finally:
+        bar.close()
+    print(
+        json.dumps(
+            {
+                "best_f1": round(result["best_f1"], 4),
+                "out": str(out),
+                "seconds": result["seconds_this_run"],
+            }
+        )
+    )
+    return 0
