@@ -9,8 +9,8 @@ swapped without touching the models.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -20,15 +20,13 @@ from core.linking.kb import KnowledgeBase
 INDEX_FORMAT = 1
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     entity_id: str
     alias: str
     prior: float  # share of the alias' entities: 1 / (number of entities with this alias)
 
 
-@dataclass(frozen=True)
-class AliasMatch:
+class AliasMatch(NamedTuple):
     start: int  # [start, end) character offsets in the text
     end: int
     alias: str
@@ -38,6 +36,16 @@ class AliasMatch:
 class AliasIndex:
     def __init__(self, automaton: ahocorasick.Automaton) -> None:
         self.automaton = automaton
+        # Candidate tuples are made once per alias, when first matched: building
+        # them per match would cost more than the matching itself.
+        self._candidates: dict[str, tuple[Candidate, ...]] = {}
+
+    def _candidates_of(self, alias: str, ids: tuple[str, ...]) -> tuple[Candidate, ...]:
+        found = self._candidates.get(alias)
+        if found is None:
+            prior = 1.0 / len(ids)
+            found = self._candidates[alias] = tuple(Candidate(i, alias, prior) for i in ids)
+        return found
 
     @classmethod
     def build(
@@ -59,33 +67,35 @@ class AliasIndex:
         value = self.automaton.get(mention, None)
         if value is None:
             return []
-        alias, ids = value
-        return [Candidate(i, alias, 1.0 / len(ids)) for i in ids]
+        return list(self._candidates_of(*value))
 
     def find(self, text: str) -> list[AliasMatch]:
         """Every occurrence of every alias, overlaps kept (the model decides
         between ``南京`` and ``南京市长江大桥``), in reading order, longest first
         at each start."""
-        matches = []
-        for end_index, (alias, ids) in self.automaton.iter(text):
-            start = end_index - len(alias) + 1
-            prior = 1.0 / len(ids)
-            matches.append(
-                AliasMatch(
-                    start, end_index + 1, alias, tuple(Candidate(i, alias, prior) for i in ids)
-                )
-            )
-        matches.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        matches = [
+            AliasMatch(end - len(alias) + 1, end + 1, alias, self._candidates_of(alias, ids))
+            for end, (alias, ids) in self.automaton.iter(text)
+        ]
+        matches.sort(key=lambda m: (m.start, -m.end))
         return matches
 
     def longest_matches(self, text: str) -> list[AliasMatch]:
         """Non-overlapping matches, longest first from left to right (the
         classic dictionary segmentation)."""
+        # Not the automaton's iter_long: it does not go back after a failed
+        # longer match, so it misses some leftmost-longest matches.
+        longest: dict[int, tuple[int, tuple[str, tuple[str, ...]]]] = {}
+        for end, value in self.automaton.iter(text):
+            start = end - len(value[0]) + 1
+            if start not in longest or longest[start][0] <= end:
+                longest[start] = (end + 1, value)
         out, covered_to = [], -1
-        for m in self.find(text):
-            if m.start >= covered_to:
-                out.append(m)
-                covered_to = m.end
+        for start in sorted(longest):
+            if start >= covered_to:
+                end, (alias, ids) = longest[start]
+                out.append(AliasMatch(start, end, alias, self._candidates_of(alias, ids)))
+                covered_to = end
         return out
 
     def __len__(self) -> int:
