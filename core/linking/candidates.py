@@ -17,7 +17,7 @@ import ahocorasick
 from core.jobs import JobContext
 from core.linking.kb import KnowledgeBase
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 
 class Candidate(NamedTuple):
@@ -34,17 +34,25 @@ class AliasMatch(NamedTuple):
 
 
 class AliasIndex:
-    def __init__(self, automaton: ahocorasick.Automaton) -> None:
+    """The automaton stores an integer per alias (saved and loaded by the C
+    library itself, fast and without pickle); ``entries[n]`` is that alias and
+    its entity ids."""
+
+    def __init__(
+        self, automaton: ahocorasick.Automaton, entries: list[tuple[str, tuple[str, ...]]]
+    ) -> None:
         self.automaton = automaton
+        self.entries = entries
         # Candidate tuples are made once per alias, when first matched: building
         # them per match would cost more than the matching itself.
-        self._candidates: dict[str, tuple[Candidate, ...]] = {}
+        self._candidates: dict[int, tuple[Candidate, ...]] = {}
 
-    def _candidates_of(self, alias: str, ids: tuple[str, ...]) -> tuple[Candidate, ...]:
-        found = self._candidates.get(alias)
+    def _candidates_of(self, n: int) -> tuple[Candidate, ...]:
+        found = self._candidates.get(n)
         if found is None:
+            alias, ids = self.entries[n]
             prior = 1.0 / len(ids)
-            found = self._candidates[alias] = tuple(Candidate(i, alias, prior) for i in ids)
+            found = self._candidates[n] = tuple(Candidate(i, alias, prior) for i in ids)
         return found
 
     @classmethod
@@ -52,30 +60,31 @@ class AliasIndex:
         cls, kb: KnowledgeBase, ctx: JobContext | None = None, min_chars: int = 1
     ) -> AliasIndex:
         ctx = ctx or JobContext.null()
-        automaton = ahocorasick.Automaton()
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        entries: list[tuple[str, tuple[str, ...]]] = []
         total = len(kb.by_name)
-        for n, (name, ids) in enumerate(kb.by_name.items()):
+        for k, (name, ids) in enumerate(kb.by_name.items()):
             if len(name) >= min_chars:
-                automaton.add_word(name, (name, tuple(dict.fromkeys(ids))))
-            if n % 20000 == 0:
-                ctx.report(n, total, "indexing aliases")
+                automaton.add_word(name, len(entries))
+                entries.append((name, tuple(dict.fromkeys(ids))))
+            if k % 20000 == 0:
+                ctx.report(k, total, "indexing aliases")
         automaton.make_automaton()
         ctx.report(total, total, "aliases indexed")
-        return cls(automaton)
+        return cls(automaton, entries)
 
     def get_candidates(self, mention: str) -> list[Candidate]:
-        value = self.automaton.get(mention, None)
-        if value is None:
-            return []
-        return list(self._candidates_of(*value))
+        n = self.automaton.get(mention, None)
+        return [] if n is None else list(self._candidates_of(n))
 
     def find(self, text: str) -> list[AliasMatch]:
         """Every occurrence of every alias, overlaps kept (the model decides
         between ``南京`` and ``南京市长江大桥``), in reading order, longest first
         at each start."""
+        entries = self.entries
         matches = [
-            AliasMatch(end - len(alias) + 1, end + 1, alias, self._candidates_of(alias, ids))
-            for end, (alias, ids) in self.automaton.iter(text)
+            AliasMatch(end - len(entries[n][0]) + 1, end + 1, entries[n][0], self._candidates_of(n))
+            for end, n in self.automaton.iter(text)
         ]
         matches.sort(key=lambda m: (m.start, -m.end))
         return matches
@@ -85,16 +94,17 @@ class AliasIndex:
         classic dictionary segmentation)."""
         # Not the automaton's iter_long: it does not go back after a failed
         # longer match, so it misses some leftmost-longest matches.
-        longest: dict[int, tuple[int, tuple[str, tuple[str, ...]]]] = {}
-        for end, value in self.automaton.iter(text):
-            start = end - len(value[0]) + 1
+        entries = self.entries
+        longest: dict[int, tuple[int, int]] = {}
+        for end, n in self.automaton.iter(text):
+            start = end - len(entries[n][0]) + 1
             if start not in longest or longest[start][0] <= end:
-                longest[start] = (end + 1, value)
+                longest[start] = (end + 1, n)
         out, covered_to = [], -1
         for start in sorted(longest):
             if start >= covered_to:
-                end, (alias, ids) = longest[start]
-                out.append(AliasMatch(start, end, alias, self._candidates_of(alias, ids)))
+                end, n = longest[start]
+                out.append(AliasMatch(start, end, entries[n][0], self._candidates_of(n)))
                 covered_to = end
         return out
 
@@ -102,22 +112,31 @@ class AliasIndex:
         return len(self.automaton)
 
     def save(self, path: str | Path) -> None:
-        """Stored with JSON values, never pickle: loading runs no code from the file."""
+        """The automaton at ``path``, the aliases and ids at ``path.json``;
+        nothing is pickled, so loading runs no code from the files."""
         path = Path(path)
-        self.automaton.save(
-            str(path), lambda value: json.dumps(value, ensure_ascii=False).encode("utf-8")
-        )
-        path.with_suffix(path.suffix + ".json").write_text(
-            json.dumps({"format": INDEX_FORMAT, "aliases": len(self)})
+        self.automaton.save(str(path))
+        side = path.with_suffix(path.suffix + ".json")
+        side.write_text(
+            json.dumps(
+                {"format": INDEX_FORMAT, "entries": self.entries},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ),
+            encoding="utf-8",
         )
 
     @classmethod
     def load(cls, path: str | Path) -> AliasIndex:
-        def decode(raw: bytes):
-            alias, ids = json.loads(raw.decode("utf-8"))
-            return alias, tuple(ids)
-
-        return cls(ahocorasick.load(str(path), decode))
+        path = Path(path)
+        side = json.loads(path.with_suffix(path.suffix + ".json").read_text(encoding="utf-8"))
+        if side.get("format") != INDEX_FORMAT:
+            raise ValueError(f"{path}: index format {side.get('format')}, expected {INDEX_FORMAT}")
+        entries = [(alias, tuple(ids)) for alias, ids in side["entries"]]
+        automaton = ahocorasick.load(str(path), lambda raw: raw)
+        if len(automaton) != len(entries):
+            raise ValueError(f"{path}: the automaton and {path.name}.json do not match")
+        return cls(automaton, entries)
 
 
 def index_path_for(kb_path: str | Path) -> Path:
@@ -135,7 +154,7 @@ def load_or_build_index(
     if saved.exists() and saved.stat().st_mtime >= kb_path.stat().st_mtime:
         try:
             return AliasIndex.load(saved)
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyError, TypeError):
             pass  # unreadable or from another version: build it again
     index = AliasIndex.build(kb, ctx)
     try:
