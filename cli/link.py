@@ -63,7 +63,7 @@ def register_evaluate(kinds: argparse._SubParsersAction) -> None:
     e.set_defaults(handler=run_evaluate)
 
 
-def _open_kb(path: str):
+def open_kb(path: str):
     from core.linking.candidates import load_or_build_index
     from core.linking.kb import KnowledgeBase
 
@@ -98,7 +98,7 @@ def run_link(args: argparse.Namespace) -> int:
     from core.linking.queries import read_queries, write_queries
 
     queries = list(read_queries(existing_file(args.input, "input")))
-    kb, index = _open_kb(args.kb)
+    kb, index = open_kb(args.kb)
     started = time.perf_counter()
     results = _link(
         [q.text for q in queries], kb, index, args.model, args.batch_size, args.nil_threshold
@@ -142,7 +142,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     else:
         if not args.kb:
             raise UsageError("--model and --baseline need --kb")
-        kb, index = _open_kb(args.kb)
+        kb, index = open_kb(args.kb)
         predicted = _link([q.text for q in gold], kb, index, args.model, 32)
     scores = score_links([q.mentions for q in gold], predicted)
     print(json.dumps(scores.summary()))
@@ -161,7 +161,7 @@ def run_train(args: argparse.Namespace) -> int:
     dev = list(read_queries(existing_file(args.dev, "dev queries"), annotated=True))
     if not train:
         raise UsageError(f"{args.train}: no queries")
-    kb, index = _open_kb(args.kb)
+    kb, index = open_kb(args.kb)
     missing = {m.kb_id for q in train for m in q.mentions if not m.is_nil} - set(kb.entities)
     if missing:
         raise UsageError(

@@ -1,4 +1,4 @@
-"""`tune triples`: choose decoding thresholds on held-out data."""
+"""`tune triples` / `tune link`: choose decoding thresholds on held-out data."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--dev", required=True, help="held-out DuIE file (half tunes, half reports)")
     t.add_argument("--write", action="store_true", help="save the chosen thresholds in model.json")
     t.set_defaults(handler=run)
+    k = kinds.add_parser("link", help="linker: mention and NIL thresholds")
+    k.add_argument("--model", required=True, help="linker folder")
+    k.add_argument("--kb", required=True, help="knowledge base (CCKS kb_data)")
+    k.add_argument("--dev", required=True, help="held-out annotated queries")
+    k.add_argument("--write", action="store_true", help="save the chosen thresholds in model.json")
+    k.set_defaults(handler=run_link)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,4 +42,26 @@ def run(args: argparse.Namespace) -> int:
     summary = {**result, "thresholds": asdict(result["thresholds"])}
     summary.pop("grid")
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in summary.items()}))
+    return 0
+
+
+def run_link(args: argparse.Namespace) -> int:
+    from cli.link import open_kb
+    from core.linking.model import LinkerModel
+    from core.linking.queries import read_queries
+    from core.linking.thresholds import tune_thresholds
+
+    dev = list(read_queries(existing_file(args.dev, "held-out queries"), annotated=True))
+    kb, index = open_kb(args.kb)
+    model = LinkerModel.load(args.model)
+    ctx, bar = console_context()
+    try:
+        result = tune_thresholds(model, dev, kb, index, ctx)
+    finally:
+        bar.close()
+    for row in result.pop("grid"):
+        print(json.dumps(row))
+    if args.write:
+        model.save_info(args.model)
+    print(json.dumps(result))
     return 0

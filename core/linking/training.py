@@ -28,7 +28,7 @@ from core.jobs import Cancelled, JobContext
 from core.linking.candidates import AliasIndex
 from core.linking.evaluation import LinkScores, score_links
 from core.linking.kb import KnowledgeBase
-from core.linking.model import LinkerModel, ScoredMention
+from core.linking.model import LinkerModel
 from core.linking.queries import Query
 from core.linking.samples import (
     MentionWindow,
@@ -39,6 +39,7 @@ from core.linking.samples import (
     pair_arrays,
     pair_ids,
 )
+from core.linking.thresholds import choose_nil_threshold
 from core.resume import SigintFlag, restore_optimizer, save_optimizer
 
 
@@ -110,24 +111,6 @@ def _filled(batch: list[int], size: int, n: int, rng: np.random.Generator) -> li
     if len(batch) >= size:
         return batch
     return [*batch, *(int(i) for i in rng.integers(0, n, size - len(batch)))]
-
-
-def choose_nil_threshold(
-    scored: Sequence[Sequence[ScoredMention]], gold: Sequence[Query]
-) -> tuple[float, LinkScores]:
-    """The threshold (0.05 steps) with the best F1 on these queries; ties go to
-    the better NIL accuracy, then to the middle of the grid."""
-    best: tuple[tuple[float, float, float], float, LinkScores] | None = None
-    for k in range(1, 20):
-        th = k / 20
-        s = score_links(
-            [q.mentions for q in gold], [[m.decide(th) for m in found] for found in scored]
-        )
-        key = (round(s.f1, 6), s.nil_accuracy or 0.0, -abs(th - 0.5))
-        if best is None or key > best[0]:
-            best = (key, th, s)
-    assert best is not None
-    return best[1], best[2]
 
 
 def evaluate_linker(
