@@ -203,3 +203,22 @@ def test_training_writes_the_best_epoch_and_resumes(bert_tokenizer, tmp_path) ->
     settings.epochs = 2
     second = train_linker(model(), kb, index, train, train, out, settings)
     assert [r["epoch"] for r in second["history"]] == [1, 2]
+
+
+def test_the_nil_threshold_is_chosen_where_f1_is_best() -> None:
+    from core.linking.thresholds import choose_nil_threshold
+
+    gold = [
+        Query("1", "苹果", [Mention(0, 2, "苹果", "1")]),
+        Query("2", "香蕉", [Mention(0, 2, "香蕉", NIL)]),
+        Query("3", "橘子", [Mention(0, 2, "橘子", "9")]),
+    ]
+    scored = [
+        [ScoredMention(0, 2, "苹果", 0.9, [("1", 0.8)])],
+        [ScoredMention(0, 2, "香蕉", 0.9, [("3", 0.4)])],  # a wrong candidate, fairly sure
+        [ScoredMention(0, 2, "橘子", 0.9, [("9", 0.3)])],  # right, but less sure
+    ]
+    th, scores = choose_nil_threshold(scored, gold)
+    # Above 0.3 the right 橘子 link is lost; at or below 0.4 the wrong 香蕉 link is
+    # made: 0.3 keeps both right links (F1 0.8) and beats 0.45 (F1 0.67).
+    assert th <= 0.3 and scores.n_correct == 2 and scores.n_pred == 3
