@@ -144,7 +144,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             raise UsageError("--model and --baseline need --kb")
         kb, index = open_kb(args.kb)
         predicted = _link([q.text for q in gold], kb, index, args.model, 32)
-    scores = score_links([q.mentions for q in gold], predicted)
+    scores = score_links([q.mentions for q in gold], predicted, [q.unlabelled() for q in gold])
     print(json.dumps(scores.summary()))
     return 0
 

@@ -222,3 +222,20 @@ def test_the_nil_threshold_is_chosen_where_f1_is_best() -> None:
     # Above 0.3 the right 橘子 link is lost; at or below 0.4 the wrong 香蕉 link is
     # made: 0.3 keeps both right links (F1 0.8) and beats 0.45 (F1 0.67).
     assert th <= 0.3 and scores.n_correct == 2 and scores.n_pred == 3
+
+
+def test_predictions_on_unannotated_spans_are_not_scored() -> None:
+    gold = [[Mention(0, 2, "苹果", "1")]]
+    pred = [[Mention(0, 2, "苹果", "1"), Mention(3, 5, "香蕉", "3"), Mention(6, 8, "橘子", "4")]]
+    assert score_links(gold, pred).precision == pytest.approx(1 / 3)
+    s = score_links(gold, pred, [[(3, 5)]])
+    assert (s.n_pred, s.n_correct) == (2, 1)
+
+
+def test_other_kb_names_in_a_query_are_marked_unannotated() -> None:
+    data = make_linking_data(list(read_kb(LINKING / "kb.jsonl")), seed=3)
+    marked = [q for q in data.train if q.unlabelled()]
+    assert marked
+    for q in marked:
+        for a, b in q.unlabelled():
+            assert all(b <= m.start or a >= m.end for m in q.mentions)

@@ -12,6 +12,10 @@ is about entity 10002 and names it. So:
 - a share of the entities is removed from the KB altogether: their queries
   are NIL. One entity of every pair that shares a name is among them, so some
   NIL mentions do have (wrong) candidates, as in real data;
+- other names of the KB that occur in a query are not annotated (which of
+  them are mentions, and of what, nobody checked): their spans are listed
+  under ``"unlabelled"``, where training neither rewards nor punishes the
+  mention head and scoring ignores what the linker says;
 - entities, not sentences, are split into train / dev / test, so held-out
   queries are about entities no training query was about.
 """
@@ -20,11 +24,11 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from core.linking.kb import Entity
-from core.linking.queries import NIL, Mention, Query
+from core.linking.queries import NIL, UNLABELLED, Mention, Query
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])")
 ABSTRACT = "摘要"
@@ -68,6 +72,26 @@ def name_mentions(text: str, names: Sequence[str]) -> list[tuple[int, int, str]]
     return sorted(found)
 
 
+class _NameMatcher:
+    """Leftmost-longest occurrences of any of a set of names."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = set(names)
+        self.longest = max(map(len, self.names), default=0)
+
+    def longest_matches(self, text: str) -> list[tuple[int, int, str]]:
+        out, i = [], 0
+        while i < len(text):
+            for j in range(min(len(text), i + self.longest), i + 1, -1):
+                if text[i:j] in self.names:
+                    out.append((i, j, text[i:j]))
+                    i = j
+                    break
+            else:
+                i += 1
+        return out
+
+
 def _split(entity_id: str, seed: int, dev: float, test: float) -> str:
     r = random.Random(f"{seed}:{entity_id}").random()
     return "test" if r < test else "dev" if r < test + dev else "train"
@@ -93,6 +117,7 @@ def make_linking_data(
     rest = sorted(e.id for e in entities if e.id not in nil)
     nil |= set(rng.sample(rest, max(0, int(nil_share * len(entities)) - len(nil))))
 
+    all_names = _NameMatcher(n for n in by_name if len(n) >= 2)
     splits: dict[str, list[Query]] = {"train": [], "dev": [], "test": []}
     kb: list[Entity] = []
     for e in entities:
@@ -111,7 +136,13 @@ def make_linking_data(
         for k, i in enumerate(chosen):
             text = parts[i]
             mentions = [Mention(s, t, n, kb_id) for s, t, n in name_mentions(text, names)]
-            query = Query(f"{e.id}-{k}", text, mentions)
+            others = [
+                [s, t]
+                for s, t, n in all_names.longest_matches(text)
+                if all(t <= m.start or s >= m.end for m in mentions)
+            ]
+            extra = {UNLABELLED: others} if others else {}
+            query = Query(f"{e.id}-{k}", text, mentions, extra)
             splits[_split(e.id, seed, dev_share, test_share)].append(query)
         if e.id in nil:
             continue

@@ -4,7 +4,8 @@
 NIL accuracy is the share of gold NIL mentions that the prediction has at the
 same offset with the same text and marks NIL; a NIL mention the linker missed
 or linked to an entity counts against it. NIL predictions never count as
-links, right or wrong, in precision / recall / F1.
+links, right or wrong, in precision / recall / F1. Predictions on spans a
+gold file marks ``unlabelled`` are not scored.
 """
 
 from __future__ import annotations
@@ -38,14 +39,33 @@ class LinkScores(Counts):
         }
 
 
+def _outside(
+    predicted: Sequence[Mention], gold: Sequence[Mention], unlabelled: Sequence[tuple[int, int]]
+) -> list[Mention]:
+    """The predictions that do not fall on an unannotated span (those on a gold
+    span are always kept)."""
+    gold_spans = {(m.start, m.end) for m in gold}
+    return [
+        m
+        for m in predicted
+        if (m.start, m.end) in gold_spans or all(m.end <= a or m.start >= b for a, b in unlabelled)
+    ]
+
+
 def score_links(
-    gold: Iterable[Sequence[Mention]], predicted: Iterable[Sequence[Mention]]
+    gold: Iterable[Sequence[Mention]],
+    predicted: Iterable[Sequence[Mention]],
+    unlabelled: Iterable[Sequence[tuple[int, int]]] | None = None,
 ) -> LinkScores:
-    """``gold`` and ``predicted``: the mentions of the same texts, in the same order."""
+    """``gold`` and ``predicted``: the mentions of the same texts, in the same
+    order; ``unlabelled``: per text, spans where predictions are not scored."""
     scores = LinkScores(mention_counts=Counts())
     spans = scores.mention_counts
     assert spans is not None
-    for g, p in zip(gold, predicted, strict=True):
+    gold, predicted = list(gold), list(predicted)
+    ignore = list(unlabelled) if unlabelled is not None else [()] * len(gold)
+    for g, p, u in zip(gold, predicted, ignore, strict=True):
+        p = _outside(p, g, u) if u else p
         g_links = {m.key() for m in g if not m.is_nil}
         p_links = {m.key() for m in p if not m.is_nil}
         scores.n_gold += len(g_links)

@@ -8,7 +8,9 @@ Folder layout (DESIGN.md, "Models on disk"):
     weights.h5        Keras ``save_weights`` of both heads and the encoder, float16
 
 Linking a text: every alias match of the KB is found; the mention head,
-informed by those matches, proposes mention spans; each span's candidates
+informed by those matches, gives every token a start and an end probability;
+mentions are the alias matches whose ends are likely enough, and the free
+spans whose ends pass the (higher) pointer thresholds; each span's candidates
 (the entities with that alias) are scored by the ranker; the best candidate
 is the link when its score reaches ``nil_threshold``, otherwise NIL.
 """
@@ -38,6 +40,7 @@ from core.linking.network import LinkNetwork, build_link_network
 from core.linking.queries import NIL, Mention
 from core.linking.samples import mention_arrays, mention_windows, pair_arrays, pair_ids
 from core.triples.decode import Thresholds, decode_subjects
+from core.triples.samples import char_to_token_span
 
 TASK = "link"
 FORMAT_VERSION = 1
@@ -51,11 +54,12 @@ class LinkerFolderError(BadInput):
 @dataclass
 class LinkerInfo:
     maxlen: int = 128  # ids per window of the mention head
-    pair_maxlen: int = 160  # ids of a (context, description) pair
-    description_chars: int = 200
+    pair_maxlen: int = 128  # ids of a (context, description) pair
+    description_chars: int = 160
     max_candidates: int = 10  # per mention, by alias prior
-    mention_start: float = 0.5
+    mention_start: float = 0.5  # a free span: its start and end probabilities
     mention_end: float = 0.5
+    alias_threshold: float = 0.5  # an alias match: the smaller of its two
     nil_threshold: float = 0.5
     name: str = "linker"
     version: str = "1"
@@ -221,11 +225,20 @@ class LinkerModel:
             probs = self._run(self._mention_fn, ids, segs, feats)
             for w, p in zip(chunk, probs, strict=True):
                 last = len(w.encoding.token_ids) - 2
-                for span in decode_subjects(p, 1, last, th):
-                    start = w.encoding.offsets[span.start][0]
-                    end = w.encoding.offsets[span.end][1]
-                    score = min(span.start_prob, span.end_prob)
-                    key = (start, end)
+                spans = {
+                    (span.start, span.end): min(span.start_prob, span.end_prob)
+                    for span in decode_subjects(p, 1, last, th)
+                }
+                # An alias match is a mention when the head gives its two ends
+                # enough probability, which may be less than a free span needs.
+                for m in matches[w.text_index]:
+                    tok = char_to_token_span(w.encoding.offsets, m.start, m.end)
+                    if tok is not None and tok[1] <= last:
+                        score = float(min(p[tok[0], 0], p[tok[1], 1]))
+                        if score >= self.info.alias_threshold:
+                            spans[tok] = max(score, spans.get(tok, 0.0))
+                for (s, e), score in spans.items():
+                    key = (w.encoding.offsets[s][0], w.encoding.offsets[e][1])
                     found[w.text_index][key] = max(score, found[w.text_index].get(key, 0.0))
         return [sorted((s, e, p) for (s, e), p in f.items()) for f in found]
 

@@ -50,6 +50,7 @@ def build_link_network(
     m_segments = layers.Input(shape=(None,), dtype="int32", name="mention_segment_ids")
     m_alias = layers.Input(shape=(None, ALIAS_FEATURES), name="alias_features")
     m_labels = layers.Input(shape=(None, 2), name="mention_labels")
+    m_mask = layers.Input(shape=(None,), name="mention_loss_mask")
     m_hidden = encoder([m_tokens, m_segments])
     m_joined = layers.Concatenate(name="with_alias_features")([m_hidden, m_alias])
     m_joined = layers.Dense(
@@ -75,21 +76,24 @@ def build_link_network(
     ranker_model = keras.models.Model([r_tokens, r_segments], r_score, name="ranker_model")
 
     class LinkLoss(b4k.layers.Loss):
-        """Mention BCE averaged over real tokens, plus ranker BCE over pairs."""
+        """Mention BCE summed over each text's real, annotated tokens (the
+        mask), plus ranker BCE per pair."""
 
         def compute_loss(self, inputs: list[Any], mask: Any = None) -> Any:
-            ml, mp, ids, rl, rp = inputs
-            tokens = K.cast(K.greater(ids, 0), K.floatx())
-            m_loss = K.mean(K.binary_crossentropy(ml, mp), 2)
-            m_loss = K.sum(m_loss * tokens) / K.maximum(K.sum(tokens), 1.0)
+            ml, mp, tokens, rl, rp = inputs
+            # Summed over each text's tokens, not averaged: mentions are a few
+            # tokens in fifty, and a per-token mean lets "no mention anywhere"
+            # look nearly right for many epochs.
+            m_loss = K.sum(K.binary_crossentropy(ml, mp), 2)
+            m_loss = K.mean(K.sum(m_loss * tokens, 1))
             r_loss = K.mean(K.binary_crossentropy(rl, rp))
             return m_loss + r_loss
 
     loss = LinkLoss(output_axis=[1, 4], name="link_loss")(
-        [m_labels, m_probs, m_tokens, r_labels, r_score]
+        [m_labels, m_probs, m_mask, r_labels, r_score]
     )
     train_model = keras.models.Model(
-        [m_tokens, m_segments, m_alias, m_labels, r_tokens, r_segments, r_labels],
+        [m_tokens, m_segments, m_alias, m_labels, m_mask, r_tokens, r_segments, r_labels],
         loss,
         name="link_train_model",
     )

@@ -18,6 +18,9 @@ from core.formats.errors import FormatError, describe
 from core.formats.jsonl import atomic_write_text, iter_jsonl
 
 NIL = "NIL"
+# Optional field of annotated queries: [start, end) spans nobody annotated
+# (neither mention nor non-mention); scoring ignores predictions there.
+UNLABELLED = "unlabelled"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class Query:
     text: str
     mentions: list[Mention] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # unknown fields, written back as they came
+
+    def unlabelled(self) -> list[tuple[int, int]]:
+        spans = self.extra.get(UNLABELLED, [])
+        return [(int(a), int(b)) for a, b in spans] if isinstance(spans, list) else []
 
     def to_json(self) -> dict:
         return {

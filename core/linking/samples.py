@@ -87,6 +87,22 @@ def mention_labels(
     return labels
 
 
+def token_mask(
+    windows: Sequence[MentionWindow],
+    unlabelled: Sequence[Sequence[tuple[int, int]]],
+    token_ids: np.ndarray,
+) -> np.ndarray:
+    """(batch, length): 1 where the mention head is trained, 0 on padding and
+    on the tokens of spans nobody annotated."""
+    mask = (token_ids > 0).astype("float32")
+    for i, w in enumerate(windows):
+        for start, end in unlabelled[w.text_index]:
+            tok = char_to_token_span(w.encoding.offsets, start, end)
+            if tok is not None:
+                mask[i, tok[0] : tok[1] + 1] = 0
+    return mask
+
+
 def pair_ids(
     tokenizer: Tokenizer, text: str, start: int, end: int, description: str, maxlen: int
 ) -> tuple[list[int], list[int]]:

@@ -1,6 +1,6 @@
 """Choosing the linker's thresholds on held-out queries: the NIL threshold
 (cheap: one linking pass, then every threshold applied to the stored scores)
-and the mention thresholds (one pass each)."""
+and the threshold for alias matches to count as mentions (one pass each)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from core.linking.kb import KnowledgeBase
 from core.linking.model import LinkerModel, ScoredMention
 from core.linking.queries import Query
 
-MENTION_GRID = (0.2, 0.3, 0.4, 0.5, 0.6)
+ALIAS_GRID = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 
 
 def choose_nil_threshold(
@@ -26,7 +26,9 @@ def choose_nil_threshold(
     for k in range(1, 20):
         th = k / 20
         s = score_links(
-            [q.mentions for q in gold], [[m.decide(th) for m in found] for found in scored]
+            [q.mentions for q in gold],
+            [[m.decide(th) for m in found] for found in scored],
+            [q.unlabelled() for q in gold],
         )
         key = (round(s.f1, 6), s.nil_accuracy or 0.0, -abs(th - 0.5))
         if best is None or key > best[0]:
@@ -42,24 +44,25 @@ def tune_thresholds(
     index: AliasIndex,
     ctx: JobContext | None = None,
 ) -> dict[str, Any]:
-    """Every mention threshold of the grid (start and end alike), each with its
-    best NIL threshold; the best pair is set in ``model.info``."""
+    """Every alias-match threshold of the grid, each with its best NIL
+    threshold; the best pair is set in ``model.info``. The free-span pointer
+    thresholds stay as they are."""
     ctx = ctx or JobContext.null()
     texts = [q.text for q in queries]
     before = LinkScores()
     grid = []
-    for k, th in enumerate(MENTION_GRID):
-        ctx.report(k, len(MENTION_GRID), f"mention threshold {th}")
-        model.info.mention_start = model.info.mention_end = th
+    for k, th in enumerate(ALIAS_GRID):
+        ctx.report(k, len(ALIAS_GRID), f"alias threshold {th}")
+        model.info.alias_threshold = th
         nil, scores = choose_nil_threshold(model.score(texts, kb, index), queries)
-        grid.append({"mention_threshold": th, "nil_threshold": nil, **scores.summary()})
+        grid.append({"alias_threshold": th, "nil_threshold": nil, **scores.summary()})
         before = scores if th == 0.5 else before
-    ctx.report(len(MENTION_GRID), len(MENTION_GRID), "done")
+    ctx.report(len(ALIAS_GRID), len(ALIAS_GRID), "done")
     best = max(grid, key=lambda g: (g["f1"], g["nil_accuracy"] or 0.0))
-    model.info.mention_start = model.info.mention_end = best["mention_threshold"]
+    model.info.alias_threshold = best["alias_threshold"]
     model.info.nil_threshold = best["nil_threshold"]
     return {
-        "mention_threshold": best["mention_threshold"],
+        "alias_threshold": best["alias_threshold"],
         "nil_threshold": best["nil_threshold"],
         "f1": best["f1"],
         "nil_accuracy": best["nil_accuracy"],

@@ -38,6 +38,7 @@ from core.linking.samples import (
     mention_windows,
     pair_arrays,
     pair_ids,
+    token_mask,
 )
 from core.linking.thresholds import choose_nil_threshold
 from core.resume import SigintFlag, restore_optimizer, save_optimizer
@@ -130,6 +131,7 @@ def evaluate_linker(
     return score_links(
         [q.mentions for q in queries],
         [[m.decide(model.info.nil_threshold) for m in found] for found in scored],
+        [q.unlabelled() for q in queries],
     )
 
 
@@ -158,6 +160,7 @@ def train_linker(
         model.tokenizer, texts, [index.find(t) for t in texts], model.info.maxlen
     )
     spans = [[(m.start, m.end) for m in q.mentions] for q in train]
+    unlabelled = [q.unlabelled() for q in train]
     n_pairs = len(ranker_pairs(model, train, kb, index, random.Random(0), 1)[0])
     n_pairs = int(n_pairs * (1 + settings.random_negatives) / 2)  # about, for the schedule
     steps_per_epoch = max(1, -(-n_pairs // settings.batch_size))
@@ -234,11 +237,12 @@ def train_linker(
                 chunk = [windows[i] for i in text_batch]
                 m_ids, m_segs, m_feats = mention_arrays(chunk, model.info.maxlen)
                 m_labels = mention_labels(chunk, spans, m_ids.shape[1])
+                m_mask = token_mask(chunk, unlabelled, m_ids)
                 r_ids, r_segs = pair_arrays([pairs[i] for i in pair_batch], model.info.pair_maxlen)
                 r_labels = np.array([[labels[i]] for i in pair_batch], dtype="float32")
                 loss = float(
                     train_model.train_on_batch(
-                        [m_ids, m_segs, m_feats, m_labels, r_ids, r_segs, r_labels]
+                        [m_ids, m_segs, m_feats, m_labels, m_mask, r_ids, r_segs, r_labels]
                     )
                 )
                 progress["losses"] = [*progress["losses"][-199:], loss]
