@@ -23,7 +23,7 @@ from core.jobs import JobContext
 __all__ = ["METHODS", "Clustering", "cluster", "compare_with_truth", "modularity"]
 
 METHODS = ("infomap", *NETWORKX_METHODS)
-INFOMAP_OPTIONS = ("two_level", "markov_time", "trials", "seed", "directed")
+INFOMAP_OPTIONS = ("two_level", "markov_time", "trials", "seed", "directed", "separate_process")
 
 
 def cluster(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from itertools import chain
 from numbers import Real
 from typing import Any
@@ -57,12 +58,19 @@ def run_infomap(
     seed: int = 123,
     directed: bool | None = None,
     ctx: JobContext | None = None,
+    separate_process: bool = False,
 ) -> Clustering:
     """Cluster ``graph`` with InfoMap. ``directed`` defaults to the graph's own
     kind (an undirected graph clustered as directed has arcs both ways; a
     directed one clustered as undirected has each arc as a link, reciprocal
     arcs adding up); link weights come from the ``weight`` attribute (1 when
-    absent)."""
+    absent).
+
+    ``separate_process`` runs Infomap in a child process: the package holds
+    Python's global interpreter lock for a whole trial (seconds on a large
+    graph), which would freeze every other thread of this process, a window's
+    event loop included; a cancel then stops the child at once instead of
+    after the current trial."""
     import infomap
 
     ctx = ctx or JobContext.null()
@@ -77,16 +85,19 @@ def run_infomap(
     ctx.report(0, trials + 1, f"handing {graph.number_of_nodes()} nodes to InfoMap")
     nodes = list(graph.nodes)
     index = {n: i for i, n in enumerate(nodes)}
-    network = infomap.Network()
+    links = np.zeros((0, 3))
     if graph.number_of_edges():
         links = link_array(graph, index)
         if directed and not graph.is_directed():
             # An undirected link is no arc in either direction, so both.
             links = np.vstack([links, links[:, [1, 0, 2]]])
-        network.add_links(links)
-    # Links bring their nodes into Infomap; only isolated nodes need adding.
-    for n in nx.isolates(graph):
-        network.add_node(index[n])
+    if not separate_process:
+        network = infomap.Network()
+        if len(links):
+            network.add_links(links)
+        # Links bring their nodes into Infomap; only isolated nodes need adding.
+        for n in nx.isolates(graph):
+            network.add_node(index[n])
     options = {
         "two_level": two_level,
         "directed": directed,
@@ -95,19 +106,17 @@ def run_infomap(
         "num_trials": 1,
     }
 
-    best: tuple[float, Any, list] | None = None
-    codelengths: list[float] = []
-    for trial in range(trials):
+    def on_trial(trial: int) -> None:
         ctx.report(trial + 1, trials + 1, f"InfoMap trial {trial + 1} of {trials}")
-        result = network.run(options=infomap.Options(**options, trial_offset=trial))
-        codelengths.append(result.codelength)
-        if best is None or result.codelength < best[0] - 1e-12:
-            # A Result is only readable until the network runs again, so keep
-            # the nodes of the best trial so far now.
-            leaves = [(x.node_id, x.path, x.flow) for x in result.nodes()]
-            best = (result.codelength, result, leaves)
-    assert best is not None
-    _, result, leaves = best
+
+    if separate_process:
+        from core.graph.infomap_process import run_in_child
+
+        isolated = [index[n] for n in nx.isolates(graph)]
+        run = run_in_child(links, isolated, options, trials, on_trial, ctx)
+    else:
+        run = run_trials(network, options, trials, on_trial)
+    leaves = run.leaves
     modules: dict[Any, tuple[int, ...]] = {}
     flow: dict[Any, float] = {}
     for node_id, path, f in leaves:
@@ -118,11 +127,46 @@ def run_infomap(
     return Clustering(
         method="infomap",
         modules=modules,
-        levels=result.num_levels,
-        codelength=result.codelength,
-        one_level_codelength=result.one_level_codelength,
+        levels=run.levels,
+        codelength=run.codelength,
+        one_level_codelength=run.one_level_codelength,
         node_flow=flow,
         seconds=time.perf_counter() - started,
-        trial_codelengths=codelengths,
+        trial_codelengths=run.trial_codelengths,
         options={**options, "num_trials": trials},
+    )
+
+
+@dataclass
+class InfomapRun:
+    """What a clustering keeps of Infomap's best trial."""
+
+    leaves: list[tuple[int, tuple[int, ...], float]]  # node index, path to the leaf, flow
+    levels: int
+    codelength: float
+    one_level_codelength: float
+    trial_codelengths: list[float]
+
+
+def run_trials(network: Any, options: dict[str, Any], trials: int, on_trial: Any) -> InfomapRun:
+    """Run ``trials`` trials of Infomap on ``network`` (an ``infomap.Network``),
+    one at a time with the seed Infomap itself would give each, and keep the
+    best; ``on_trial(k)`` is called before trial ``k``."""
+    import infomap
+
+    best: tuple[float, Any, list] | None = None
+    codelengths: list[float] = []
+    for trial in range(trials):
+        on_trial(trial)
+        result = network.run(options=infomap.Options(**options, trial_offset=trial))
+        codelengths.append(result.codelength)
+        if best is None or result.codelength < best[0] - 1e-12:
+            # A Result is only readable until the network runs again, so keep
+            # the nodes of the best trial so far now.
+            leaves = [(x.node_id, x.path, x.flow) for x in result.nodes()]
+            best = (result.codelength, result, leaves)
+    assert best is not None
+    _, result, leaves = best
+    return InfomapRun(
+        leaves, result.num_levels, result.codelength, result.one_level_codelength, codelengths
     )
