@@ -1,60 +1,84 @@
-"""Node positions for drawing. Small graphs get a force-directed layout; large
-ones are laid out module by module: the modules (as super-nodes) by force,
-each module's nodes on a disc around its centre. That stays fast at 100,000
-nodes, where a force layout of every node would take hours."""
+"""Positions for drawing: a Fruchterman–Reingold force layout in NumPy.
+
+Every item repels every other (for more than ``sample`` items, a fresh random
+sample of them each step stands in for the rest, scaled up, which keeps a
+step linear in the number of items) and links pull their ends together in
+proportion to their weight. The GUI draws modules as super-nodes above a few
+thousand nodes, so a layout here has a few thousand items at most in the
+common case and takes well under a second.
+"""
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
-import networkx as nx
 import numpy as np
 
 from core.jobs import JobContext
 
-FORCE_LIMIT = 3000
+# Pairs of items handled at once while computing repulsion (bounds memory).
+_CHUNK_PAIRS = 1_000_000
 
 
-def layout(
-    graph: nx.Graph, modules: dict[Any, int], seed: int = 1, ctx: JobContext | None = None
-) -> dict[Any, np.ndarray]:
+def force_layout(
+    n: int,
+    edges: np.ndarray,
+    weight: np.ndarray | None = None,
+    *,
+    seed: int = 1,
+    iterations: int = 50,
+    initial: np.ndarray | None = None,
+    sample: int = 300,
+    ctx: JobContext | None = None,
+) -> np.ndarray:
+    """``(n, 2)`` positions within [-1, 1] for items ``0..n-1`` linked by
+    ``edges`` (an ``(m, 2)`` array of item indices) with optional weights."""
     ctx = ctx or JobContext.null()
-    if graph.number_of_nodes() <= FORCE_LIMIT:
-        ctx.report(0, 1, "laying out the graph")
-        return nx.spring_layout(graph, seed=seed, iterations=50)
-    return module_layout(graph, modules, seed, ctx)
-
-
-def module_layout(
-    graph: nx.Graph, modules: dict[Any, int], seed: int = 1, ctx: JobContext | None = None
-) -> dict[Any, np.ndarray]:
-    ctx = ctx or JobContext.null()
-    members: dict[int, list[Any]] = {}
-    for n in graph.nodes:
-        members.setdefault(modules.get(n, -1), []).append(n)
-    ctx.report(0, 2, f"laying out {len(members)} modules")
-    quotient = nx.Graph()
-    quotient.add_nodes_from(members)
-    for u, v in graph.edges():
-        a, b = modules.get(u, -1), modules.get(v, -1)
-        if a != b:
-            w = quotient[a][b]["weight"] + 1 if quotient.has_edge(a, b) else 1
-            quotient.add_edge(a, b, weight=w)
-    centres = nx.spring_layout(
-        quotient, seed=seed, iterations=30 if len(members) < 5000 else 10, weight="weight"
-    )
-    ctx.report(1, 2, "placing nodes in their modules")
-    total = graph.number_of_nodes()
-    positions: dict[Any, np.ndarray] = {}
-    golden = math.pi * (3 - math.sqrt(5))
-    for m, nodes in members.items():
-        radius = 0.6 * math.sqrt(len(nodes) / total)
-        k = np.arange(len(nodes))
-        r = radius * np.sqrt((k + 0.5) / len(nodes))
-        theta = k * golden
-        xy = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1) + centres[m]
-        for n, p in zip(nodes, xy, strict=True):
-            positions[n] = p
-    ctx.report(2, 2, "layout done")
-    return positions
+    rng = np.random.default_rng(seed)
+    if n == 0:
+        return np.zeros((0, 2))
+    if n == 1:
+        return np.zeros((1, 2))
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    w = np.ones(len(edges)) if weight is None else np.asarray(weight, dtype=float)
+    if len(w):
+        # Heavy links pull harder, but not so hard that they crush the rest.
+        w = np.clip(w / w.mean(), 0.2, 5.0)
+    pos = rng.random((n, 2)) * 2 - 1 if initial is None else np.array(initial, dtype=float)
+    k = 1.0 / np.sqrt(n)
+    temperature = 0.1 * max(np.ptp(pos[:, 0]), np.ptp(pos[:, 1]), 1e-3)
+    cooling = temperature / (iterations + 1)
+    for step in range(iterations):
+        if n <= sample:
+            others, scale = pos, 1.0
+        else:
+            others, scale = pos[rng.choice(n, sample, replace=False)], n / sample
+        disp = np.zeros_like(pos)
+        ox, oy = others[:, 0].astype(np.float32), others[:, 1].astype(np.float32)
+        rows = max(1, _CHUNK_PAIRS // len(others))
+        for start in range(0, n, rows):
+            part = pos[start : start + rows].astype(np.float32)
+            dx = part[:, 0, None] - ox[None, :]
+            dy = part[:, 1, None] - oy[None, :]
+            push = dx * dx
+            push += dy * dy
+            np.maximum(push, 1e-6, out=push)
+            np.divide(k * k * scale, push, out=push)
+            disp[start : start + rows, 0] = (dx * push).sum(axis=1)
+            disp[start : start + rows, 1] = (dy * push).sum(axis=1)
+        if len(edges):
+            a, b = edges[:, 0], edges[:, 1]
+            d = pos[a] - pos[b]
+            pull = d * (np.sqrt((d**2).sum(axis=1)) * w / k)[:, None]
+            for axis in (0, 1):
+                disp[:, axis] -= np.bincount(a, weights=pull[:, axis], minlength=n)
+                disp[:, axis] += np.bincount(b, weights=pull[:, axis], minlength=n)
+        # A light pull towards the centre keeps unlinked items on the canvas.
+        centre = pos - pos.mean(axis=0)
+        disp -= centre * (np.sqrt((centre**2).sum(axis=1)) / k)[:, None] * 0.05
+        length = np.maximum(np.sqrt((disp**2).sum(axis=1)), 1e-9)
+        pos += disp * (np.minimum(length, temperature) / length)[:, None]
+        temperature -= cooling
+        if step % 10 == 0:
+            ctx.check_cancelled()
+    pos -= pos.mean(axis=0)
+    extent = np.abs(pos).max()
+    return pos / extent if extent > 0 else pos
