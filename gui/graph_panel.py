@@ -1,8 +1,14 @@
 """The Graph panel: cluster a graph file or the project's triples, look at the
-modules, compare runs, and go from a node back to the sentences behind it."""
+modules, compare runs, and go from a node back to the sentences behind it.
+
+Large graphs are drawn a module at a time (``core.graph.overview``): the
+modules of the top level as super-nodes, and a double-click on one (or on its
+entry in the hierarchy) opens it; the breadcrumb, the Back button and
+Backspace go back up. Layouts and scenes are computed in core jobs."""
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -11,8 +17,8 @@ import numpy as np
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import Qt, Signal  # noqa: E402
+from PySide6.QtCore import QModelIndex, Qt, Signal  # noqa: E402
+from PySide6.QtGui import QKeySequence, QShortcut  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QCheckBox,
     QComboBox,
@@ -26,30 +32,42 @@ from PySide6.QtWidgets import (  # noqa: E402
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
+from core.graph.overview import ROOT, Hierarchy, Scene  # noqa: E402
+from gui.graph_models import ModuleTableModel, ModuleTreeModel  # noqa: E402
+from gui.graph_view import PALETTE, SceneView  # noqa: E402
 from gui.jobs import JobRunner  # noqa: E402
 
 OWNER = "graph"
-PALETTE = [
-    (31, 119, 180),
-    (255, 127, 14),
-    (44, 160, 44),
-    (214, 39, 40),
-    (148, 103, 189),
-    (140, 86, 75),
-    (227, 119, 194),
-    (127, 127, 127),
-    (188, 189, 34),
-    (23, 190, 207),
-]
+VIEW_OWNER = "graph-view"  # opening a module: its own job, replaced by the next one
+# Infomap runs in a child process above this many nodes plus links (it holds
+# the interpreter lock for a whole trial; small graphs are done before that matters).
+SEPARATE_PROCESS_ABOVE = 20_000
+# Links listed for a click on an edge between two modules.
+LINKS_LISTED = 200
+
+__all__ = ["PALETTE", "GraphPanel"]
+
+
+def _keep_out_of_collections() -> None:
+    """Move every object alive now out of the garbage collector's reach. A big
+    graph is millions of long-lived objects; a full collection walks them all,
+    holding the interpreter lock for a few hundred milliseconds, and any
+    thread can trigger one: the window would freeze. They are still freed by
+    reference counting when dropped."""
+    gc.freeze()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -74,6 +92,9 @@ class GraphPanel(QWidget):
         self.graph: Any = None
         self.graph_name = ""
         self.result: Any = None
+        self.hierarchy: Hierarchy | None = None
+        self.scene: Scene | None = None  # the scene drawn now
+        self.scenes: dict[int, Scene] = {}  # module id -> its scene, once computed
         self.nodes: list[Any] = []
         self._build()
 
@@ -114,29 +135,56 @@ class GraphPanel(QWidget):
             bar.addWidget(w)
         bar.addStretch(1)
 
-        pg.setConfigOptions(antialias=True, background="w", foreground="k")
-        self.view = pg.PlotWidget()
-        self.view.hideAxis("left")
-        self.view.hideAxis("bottom")
-        self.view.setAspectLocked(True)
-        self.edges_item = pg.PlotCurveItem(
-            pen=pg.mkPen((170, 170, 170, 120), width=1), connect="pairs"
+        self.view = SceneView()
+        self.view.item_clicked.connect(self._item_clicked)
+        self.view.edge_clicked.connect(self._edge_clicked)
+        self.back_button = QPushButton("Back")
+        self.back_button.setToolTip("Back to the enclosing module (Backspace)")
+        self.back_button.clicked.connect(self.back)
+        self.back_button.setEnabled(False)
+        self.crumbs = QLabel()
+        self.crumbs.setTextFormat(Qt.TextFormat.RichText)
+        self.crumbs.linkActivated.connect(lambda href: self.open_module(int(href)))
+        QShortcut(
+            QKeySequence(Qt.Key.Key_Backspace),
+            self,
+            self.back,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
-        self.nodes_item = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=0.5))
-        self.nodes_item.sigClicked.connect(self._node_clicked)
-        self.view.addItem(self.edges_item)
-        self.view.addItem(self.nodes_item)
+        trail = QHBoxLayout()
+        trail.addWidget(self.back_button)
+        trail.addWidget(self.crumbs, 1)
+        view_box = QWidget()
+        vbox = QVBoxLayout(view_box)
+        vbox.setContentsMargins(0, 0, 0, 0)
+        vbox.addLayout(trail)
+        vbox.addWidget(self.view, 1)
 
         self.summary = QLabel("Open a graph file, or build the graph of the project's triples.")
         self.summary.setWordWrap(True)
-        self.modules = _table(["module", "nodes", "flow", "top nodes"])
+        self.module_model = ModuleTableModel(self)
+        self.modules = QTableView()
+        self.modules.setModel(self.module_model)
+        self.modules.verticalHeader().hide()
+        self.modules.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.modules.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.modules.horizontalHeader().setStretchLastSection(True)
+        self.modules.doubleClicked.connect(
+            lambda index: self.open_module(self.module_model.module_at(index.row()))
+        )
         self.runs = _table(["graph", "method", "modules", "levels", "codelength", "modularity"])
         self.details = QListWidget()
         self.details.itemDoubleClicked.connect(self._detail_chosen)
 
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["module", "nodes", "flow"])
-        self.tree.itemExpanded.connect(lambda _: self.tree.resizeColumnToContents(0))
+        self.tree_model = ModuleTreeModel(self)
+        self.tree = QTreeView()
+        self.tree.setModel(self.tree_model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setColumnWidth(0, 220)
+        self.tree.doubleClicked.connect(self._tree_chosen)
+        # The view fetches rows of an expanded module itself when it is on
+        # screen; this covers an expand made while it is hidden.
+        self.tree.expanded.connect(self._fetch_rows)
         module_views = QTabWidget()
         module_views.addTab(self.modules, "Modules")
         module_views.addTab(self.tree, "Hierarchy")
@@ -152,7 +200,7 @@ class GraphPanel(QWidget):
         right.addWidget(self.runs)
         right.addWidget(self.details)
         split = QSplitter()
-        split.addWidget(self.view)
+        split.addWidget(view_box)
         split.addWidget(right)
         split.setSizes([760, 440])
         layout = QVBoxLayout(self)
@@ -180,13 +228,12 @@ class GraphPanel(QWidget):
         from core.graph.io import read_graph
 
         try:
-            self.graph = read_graph(path)
+            graph = read_graph(path)
         except Exception as e:
             self.message.emit(f"Cannot read the graph: {e}")
             self.summary.setText(f"<span style='color:#b00020'>{e}</span>")
             return False
-        self.graph_name = Path(path).name
-        self._describe()
+        self.set_graph(graph, Path(path).name)
         return True
 
     def graph_from_project(self) -> None:
@@ -195,8 +242,12 @@ class GraphPanel(QWidget):
         if self.project is None:
             return
         docs = [(d, self.project.document(d).annotations) for d in self.project.all_document_ids()]
-        self.graph = graph_from_triples(docs)
-        self.graph_name = f"triples of {Path(self.project.path).name}"
+        self.set_graph(graph_from_triples(docs), f"triples of {Path(self.project.path).name}")
+
+    def set_graph(self, graph: Any, name: str) -> None:
+        """Show ``graph`` (a networkx graph) as the one to cluster."""
+        self.graph, self.graph_name = graph, name
+        _keep_out_of_collections()
         self._describe()
 
     def _describe(self) -> None:
@@ -205,15 +256,18 @@ class GraphPanel(QWidget):
             f"<b>{self.graph_name}</b>: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges"
             f"{' (directed)' if g.is_directed() else ''}. Choose a method and press Cluster."
         )
-        self.result = None
-        self.nodes_item.clear()
-        self.edges_item.clear()
+        self.runner.cancel(VIEW_OWNER)
+        self.result, self.hierarchy, self.scene, self.scenes, self.nodes = None, None, None, {}, []
+        self.tree_model.set_hierarchy(None)
+        self.module_model.set_hierarchy(None)
+        self.view.clear_scene()
+        self._show_trail()
 
     # -- clustering --------------------------------------------------------------------
 
     def run(self, wait: bool = False) -> None:
-        """Cluster and lay out in the background (``wait``: right here, for
-        screenshots and scripts)."""
+        """Cluster, collect the modules and lay out the top level in the
+        background (``wait``: right here, for screenshots and scripts)."""
         if self.graph is None or self.graph.number_of_nodes() == 0:
             self.message.emit("There is no graph to cluster yet.")
             return
@@ -224,20 +278,23 @@ class GraphPanel(QWidget):
                 two_level=self.two_level.isChecked(),
                 markov_time=self.markov.value(),
                 trials=self.trials.value(),
+                separate_process=(
+                    graph.number_of_nodes() + graph.number_of_edges() > SEPARATE_PROCESS_ABOVE
+                ),
             )
+        seed = options["seed"]
 
         def job(ctx):
-            import networkx as nx
-
             from core.graph.clustering import cluster, modularity
+            from core.graph.overview import build_hierarchy, make_scene
 
             result = cluster(graph, method, ctx=ctx, **options)
-            ctx.report(0, 1, "laying out the graph")
-            layout = nx.spring_layout(
-                graph, seed=options["seed"], iterations=50 if len(graph) < 3000 else 15
-            )
-            return result, modularity(graph, result), layout
+            ctx.report(0, 1, "modularity")
+            q = modularity(graph, result)
+            hierarchy = build_hierarchy(graph, result, ctx=ctx)
+            return result, q, hierarchy, make_scene(hierarchy, ROOT, seed=seed, ctx=ctx)
 
+        self.runner.cancel(VIEW_OWNER)
         if wait:
             from core.jobs import JobContext
 
@@ -253,29 +310,14 @@ class GraphPanel(QWidget):
         )
 
     def _show_result(self, value: tuple) -> None:
-        result, q, layout = value
-        self.result = result
-        self.nodes = list(self.graph.nodes)
-        index = {n: i for i, n in enumerate(self.nodes)}
-        pos = np.array([layout[n] for n in self.nodes], dtype=float)
-        modules = result.top_modules
-        ranks = {
-            m: r
-            for r, (m, _) in enumerate(sorted(result.module_flow().items(), key=lambda kv: -kv[1]))
-        }
-        if not ranks:
-            ranks = {m: r for r, m in enumerate(sorted(set(modules.values())))}
-        brushes = [
-            pg.mkBrush(*PALETTE[ranks.get(modules[n], 0) % len(PALETTE)]) for n in self.nodes
-        ]
-        self.nodes_item.setData(pos=pos, brush=brushes, data=list(range(len(self.nodes))))
-        pairs = np.array([(index[u], index[v]) for u, v in self.graph.edges()], dtype=int).reshape(
-            -1, 2
-        )
-        xy = pos[pairs.reshape(-1)] if len(pairs) else np.zeros((0, 2))
-        self.edges_item.setData(x=xy[:, 0], y=xy[:, 1])
-        self._fill_modules(result)
-        self._fill_tree(result)
+        result, q, hierarchy, scene = value
+        _keep_out_of_collections()
+        self.result, self.hierarchy = result, hierarchy
+        self.nodes = hierarchy.nodes
+        self.scenes = {ROOT: scene}
+        self.module_model.set_hierarchy(hierarchy)
+        self.tree_model.set_hierarchy(hierarchy)
+        self._show_scene(scene)
         row = self.runs.rowCount()
         self.runs.insertRow(row)
         values = [
@@ -299,47 +341,78 @@ class GraphPanel(QWidget):
             )
         )
 
-    def _fill_modules(self, result: Any) -> None:
-        flow = result.module_flow()
-        members: dict[int, list[Any]] = {}
-        for n, m in result.top_modules.items():
-            members.setdefault(m, []).append(n)
-        order = sorted(members, key=lambda m: (-flow.get(m, 0.0), -len(members[m])))
-        self.modules.setRowCount(len(order))
-        for row, m in enumerate(order):
-            top = sorted(members[m], key=lambda n: -result.node_flow.get(n, self.graph.degree(n)))[
-                :5
-            ]
-            names = "、".join(str(self.graph.nodes[n].get("label", n)) for n in top)
-            for col, v in enumerate(
-                [str(m), str(len(members[m])), f"{flow.get(m, 0.0):.3f}", names]
-            ):
-                self.modules.setItem(row, col, QTableWidgetItem(v))
+    # -- opening modules -----------------------------------------------------------------
 
-    def _fill_tree(self, result: Any) -> None:
-        """One item per module path; expanding a module shows its sub-modules,
-        and at the bottom its nodes."""
-        self.tree.clear()
-        items: dict[tuple[int, ...], QTreeWidgetItem] = {}
-        stats: dict[tuple[int, ...], list[float]] = {}
-        for node, path in result.modules.items():
-            for depth in range(1, len(path) + 1):
-                s = stats.setdefault(path[:depth], [0, 0.0])
-                s[0] += 1
-                s[1] += result.node_flow.get(node, 0.0)
-        for path in sorted(stats, key=lambda p: (len(p), p)):
-            parent = items.get(path[:-1]) if len(path) > 1 else None
-            item = QTreeWidgetItem(
-                [":".join(map(str, path)), str(int(stats[path][0])), f"{stats[path][1]:.4f}"]
-            )
-            (parent.addChild(item) if parent else self.tree.addTopLevelItem(item))
-            items[path] = item
-        for node, path in result.modules.items():
-            label = str(self.graph.nodes[node].get("label", node))
-            items[path].addChild(
-                QTreeWidgetItem([label, "", f"{result.node_flow.get(node, 0.0):.4f}"])
-            )
-        self.tree.resizeColumnToContents(0)
+    def open_module(self, module: int, wait: bool = False) -> None:
+        """Draw the inside of ``module`` (0: the whole graph); computed in the
+        background the first time (``wait``: right here)."""
+        h = self.hierarchy
+        if h is None or not 0 <= module < len(h.paths):
+            return
+        if module in self.scenes:
+            self.runner.cancel(VIEW_OWNER)
+            self._show_scene(self.scenes[module])
+            return
+        seed = self.seed.value()
+
+        def job(ctx):
+            from core.graph.overview import make_scene
+
+            return make_scene(h, module, seed=seed, ctx=ctx)
+
+        def done(scene: Scene) -> None:
+            if self.hierarchy is h:
+                self.scenes[module] = scene
+                self._show_scene(scene)
+
+        if wait:
+            from core.jobs import JobContext
+
+            done(job(JobContext.null()))
+            return
+        self.runner.submit(VIEW_OWNER, job, name=f"opening module {h.name(module)}", on_result=done)
+
+    def back(self) -> None:
+        """Up to the module around the one shown."""
+        if self.hierarchy is not None and self.scene is not None and self.scene.module != ROOT:
+            self.open_module(int(self.hierarchy.parent[self.scene.module]))
+
+    def _show_scene(self, scene: Scene) -> None:
+        self.scene = scene
+        self.view.show_scene(scene)
+        self._show_trail()
+
+    def _show_trail(self) -> None:
+        h, scene = self.hierarchy, self.scene
+        if h is None or scene is None:
+            self.crumbs.setText("")
+            self.back_button.setEnabled(False)
+            return
+        chain = h.ancestors(scene.module)
+        parts = [
+            f"<a href='{m}'>{_escape(h.title(m))}</a>"
+            if m != scene.module
+            else f"<b>{_escape(h.title(m))}</b>"
+            for m in chain
+        ]
+        what = "modules" if scene.super_nodes else "nodes"
+        hint = " — double-click a module to open it" if scene.super_nodes else ""
+        self.crumbs.setText(
+            " › ".join(parts) + f"  <span style='color:#666'>({len(scene)} {what}, "
+            f"{scene.links} links{hint})</span>"
+        )
+        self.back_button.setEnabled(scene.module != ROOT)
+
+    def _fetch_rows(self, index: QModelIndex) -> None:
+        if self.tree_model.canFetchMore(index) and not self.tree_model.rowCount(index):
+            self.tree_model.fetchMore(index)
+
+    def _tree_chosen(self, index: QModelIndex) -> None:
+        module = self.tree_model.module_at(index)
+        if module >= 0:
+            self.open_module(module)
+        else:
+            self.show_node(self.hierarchy.nodes[self.tree_model.node_at(index)])
 
     def export_dialog(self) -> None:
         if self.result is None:
@@ -370,11 +443,78 @@ class GraphPanel(QWidget):
 
     # -- provenance ----------------------------------------------------------------------
 
-    def _node_clicked(self, item: Any, points: Any, *args: Any) -> None:
-        if not len(points):
+    def _item_clicked(self, item: int, double: bool) -> None:
+        scene, h = self.scene, self.hierarchy
+        if scene is None or h is None:
             return
-        node = self.nodes[int(points[0].data())]
-        self.show_node(node)
+        module = int(scene.item_module[item])
+        if module < 0:
+            self.show_node(h.nodes[int(scene.item_node[item])])
+        elif double:
+            self.open_module(module)
+        else:
+            self.show_module(module)
+
+    def _edge_clicked(self, edge: int) -> None:
+        scene, h = self.scene, self.hierarchy
+        if scene is None or h is None:
+            return
+        ends = []
+        for i in scene.edges[edge]:
+            m = int(scene.item_module[i])
+            ends.append(("module", m) if m >= 0 else ("node", int(scene.item_node[i])))
+        if ends[0][0] == ends[1][0] == "node":
+            self.show_links([(h.nodes[ends[0][1]], h.nodes[ends[1][1]])])
+            return
+        inside = []
+        for kind, value in ends:
+            if kind == "module":
+                inside.append(h.members(value))
+            else:
+                inside.append(np.array([value]))
+        a = np.zeros(h.n_nodes, bool)
+        a[inside[0]] = True
+        b = np.zeros(h.n_nodes, bool)
+        b[inside[1]] = True
+        u, v = h.edges[:, 0], h.edges[:, 1]
+        hits = np.flatnonzero((a[u] & b[v]) | (b[u] & a[v]))
+        self.show_links([(h.nodes[u[i]], h.nodes[v[i]]) for i in hits[:LINKS_LISTED]], len(hits))
+
+    def show_module(self, module: int) -> None:
+        h = self.hierarchy
+        if h is None:
+            return
+        self.details.clear()
+        header = QListWidgetItem(
+            f"module {h.name(module)}: {int(h.size[module])} nodes, flow {h.flow[module]:.4f}, "
+            f"{len(h.children[module])} sub-modules — double-click it to open"
+        )
+        header.setFlags(Qt.ItemFlag.NoItemFlags)
+        self.details.addItem(header)
+        for i in h.top[module]:
+            self.details.addItem(QListWidgetItem(f"{h.labels[i]}   flow {h.node_flow[i]:.4f}"))
+
+    def show_links(self, links: list[tuple[Any, Any]], total: int | None = None) -> None:
+        """The sentences behind each of ``links`` (pairs of nodes)."""
+        self.details.clear()
+        total = len(links) if total is None else total
+        more = f" (the first {len(links)})" if total > len(links) else ""
+        header = QListWidgetItem(f"{total} links{more}")
+        header.setFlags(Qt.ItemFlag.NoItemFlags)
+        self.details.addItem(header)
+        g = self.graph
+        for u, v in links:
+            edge = g.get_edge_data(u, v) or g.get_edge_data(v, u) or {}
+            lu, lv = g.nodes[u].get("label", u), g.nodes[v].get("label", v)
+            for doc_id, predicate in edge.get("sources", []):
+                item = QListWidgetItem(
+                    f"{lu} —{predicate}— {lv}   (document {doc_id}; double-click to open)"
+                )
+                item.setData(Qt.ItemDataRole.UserRole, doc_id)
+                self.details.addItem(item)
+            if not edge.get("sources"):
+                predicates = "、".join(sorted(edge.get("predicates", [])))
+                self.details.addItem(QListWidgetItem(f"{lu} — {lv} {predicates}".rstrip()))
 
     def show_node(self, node: Any) -> None:
         self.details.clear()
