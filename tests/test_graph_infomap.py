@@ -181,3 +181,15 @@ def test_other_methods_take_a_seed_only() -> None:
         cluster(nx.path_graph(3), "louvain", two_level=True)
     with pytest.raises(BadInput, match="unknown method"):
         cluster(nx.path_graph(3), "walktrap")
+
+
+def test_a_separate_process_gives_the_same_result_and_can_be_cancelled(shared_data) -> None:
+    g = read_graph(shared_data / "networks" / "ninetriangles.net")
+    here = cluster(g, trials=3)
+    apart = cluster(g, trials=3, separate_process=True)
+    assert apart.modules == here.modules and apart.codelength == pytest.approx(here.codelength)
+    assert apart.node_flow == pytest.approx(here.node_flow)
+    ctx = JobContext()
+    ctx.cancel()
+    with pytest.raises(Cancelled):
+        cluster(g, separate_process=True, ctx=ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
 from tests.conftest import write_jsonl  # noqa: E402
 
@@ -28,7 +28,7 @@ def test_clusters_a_network_file_in_the_background(window, qtbot, shared_data) -
     assert panel.open_file(shared_data / "networks" / "football.gml")
     panel.run()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
-    assert panel.modules.rowCount() == panel.result.n_modules >= 8
+    assert panel.module_model.rowCount() == panel.result.n_modules >= 8
     assert panel.runs.rowCount() == 1 and panel.runs.item(0, 1).text() == "infomap"
     panel.method.setCurrentText("louvain")
     panel.run()
@@ -76,11 +76,72 @@ def test_the_hierarchy_and_export(window, shared_data, tmp_path) -> None:
     panel = window.graph
     assert panel.open_file(shared_data / "networks" / "ninetriangles.net")
     panel.run(wait=True)
-    top = panel.tree.topLevelItemCount()
+    model = panel.tree_model
+    top = model.rowCount()
     assert top == panel.result.n_modules
-    nested = [
-        panel.tree.topLevelItem(i) for i in range(top) if panel.tree.topLevelItem(i).childCount()
-    ]
-    assert nested and sum(int(panel.tree.topLevelItem(i).text(1)) for i in range(top)) == 27
+    tops = [model.index(i, 0) for i in range(top)]
+    nested = [ix for ix in tops if model.hasChildren(ix)]
+    assert nested and sum(int(model.index(i, 1).data()) for i in range(top)) == 27
     panel.export(tmp_path / "nine.clu")
     assert len(read_clu(tmp_path / "nine.clu")) == 27
+
+
+@pytest.fixture(scope="module")
+def planted():
+    from core.graph.generate import planted_partition
+
+    return planted_partition(6000, community=300, degree_in=8, degree_out=1, seed=5)
+
+
+def test_a_large_graph_is_drawn_as_modules_that_open_and_close(window, qtbot, planted) -> None:
+    panel = window.graph
+    window.show()
+    window.tabs.setCurrentWidget(panel)
+    panel.set_graph(planted, "planted 6000")
+    panel.run()
+    qtbot.waitUntil(lambda: panel.scene is not None, timeout=60000)
+    scene = panel.scene
+    # One super-node per top-level module, not one point per node.
+    assert scene.super_nodes and len(scene) == panel.result.n_modules < 100
+    assert scene.size.sum() == 6000 and len(panel.view.points.data) == len(scene)
+    assert 0 < len(scene.edges) and scene.weight.sum() == scene.links
+    assert not panel.back_button.isEnabled()
+
+    # A double-click on the biggest super-node opens it.
+    biggest = int(scene.size.argmax())
+    module = int(scene.item_module[biggest])
+    panel.view.item_clicked.emit(biggest, True)
+    qtbot.waitUntil(lambda: panel.scene.module == module, timeout=30000)
+    inside = panel.scene
+    assert not inside.super_nodes and len(inside) == panel.hierarchy.size[module]
+    assert set(inside.item_node) == set(panel.hierarchy.members(module))
+    assert panel.back_button.isEnabled() and "›" in panel.crumbs.text()
+
+    # Clicking a node lists its links; Backspace goes back to the top.
+    panel.view.item_clicked.emit(0, False)
+    assert panel.details.count() > 1
+    window.activateWindow()
+    qtbot.waitActive(window)
+    panel.view.setFocus()
+    qtbot.keyClick(panel.view, Qt.Key.Key_Backspace)
+    assert panel.scene is scene and not panel.back_button.isEnabled()
+
+
+def test_the_module_tree_is_filled_only_where_expanded(window, planted) -> None:
+    panel = window.graph
+    panel.set_graph(planted, "planted 6000")
+    panel.run(wait=True)
+    model, h = panel.tree_model, panel.hierarchy
+    assert set(model.loaded) == {0}  # the top level only
+    first = model.index(0, 0)
+    module = model.module_at(first)
+    assert model.hasChildren(first) and model.rowCount(first) == 0
+    panel.tree.expand(first)
+    loaded = model.rowCount(first)
+    assert 0 < loaded <= 200 < h.size[module]  # one batch of the module's nodes
+    node = model.node_at(model.index(0, 0, first))
+    assert h.node_at[node, 1] == module
+    assert set(model.loaded) == {0, module}
+    # A double-click on a tree entry opens its module in the view.
+    panel.tree.doubleClicked.emit(first)
+    assert panel.scene.module == module or panel.runner.is_busy("graph-view")
