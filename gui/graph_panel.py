@@ -292,7 +292,10 @@ class GraphPanel(QWidget):
             ctx.report(0, 1, "modularity")
             q = modularity(graph, result)
             hierarchy = build_hierarchy(graph, result, ctx=ctx)
-            return result, q, hierarchy, make_scene(hierarchy, ROOT, seed=seed, ctx=ctx)
+            # Counted here: a pass over every node is too long for the UI thread.
+            counts = (result.n_modules, result.modules_per_level())
+            scene = make_scene(hierarchy, ROOT, seed=seed, ctx=ctx)
+            return result, q, counts, hierarchy, scene
 
         self.runner.cancel(VIEW_OWNER)
         if wait:
@@ -310,7 +313,7 @@ class GraphPanel(QWidget):
         )
 
     def _show_result(self, value: tuple) -> None:
-        result, q, hierarchy, scene = value
+        result, q, (n_modules, per_level), hierarchy, scene = value
         _keep_out_of_collections()
         self.result, self.hierarchy = result, hierarchy
         self.nodes = hierarchy.nodes
@@ -323,7 +326,7 @@ class GraphPanel(QWidget):
         values = [
             self.graph_name,
             result.method,
-            str(result.n_modules),
+            str(n_modules),
             str(result.levels),
             "" if result.codelength is None else f"{result.codelength:.4f}",
             f"{q:.4f}",
@@ -332,8 +335,8 @@ class GraphPanel(QWidget):
             self.runs.setItem(row, col, QTableWidgetItem(v))
         saving = result.relative_saving
         self.summary.setText(
-            f"<b>{self.graph_name}</b> — {result.method}: {result.n_modules} modules, "
-            f"{result.levels} levels, modules per level {result.modules_per_level()}, modularity {q:.3f}"
+            f"<b>{self.graph_name}</b> — {result.method}: {n_modules} modules, "
+            f"{result.levels} levels, modules per level {per_level}, modularity {q:.3f}"
             + (
                 f", codelength {result.codelength:.3f} bits ({saving:.1%} shorter than one module)"
                 if saving is not None

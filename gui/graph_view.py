@@ -77,7 +77,14 @@ class SceneView(pg.PlotWidget):
             self.addItem(item)
         self.points = pg.ScatterPlotItem(pxMode=True, pen=pg.mkPen("w", width=0.8))
         self.addItem(self.points)
-        self.labels: list[pg.TextItem] = []
+        # Made once and reused: a scene only moves them and changes their text.
+        self.labels = [
+            pg.TextItem("", color=(20, 20, 20), anchor=(0.5, 1.25), fill=(255, 255, 255, 170))
+            for _ in range(LABELS)
+        ]
+        for label in self.labels:
+            label.hide()
+            self.addItem(label)
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def show_scene(self, scene: Scene) -> None:
@@ -90,20 +97,17 @@ class SceneView(pg.PlotWidget):
             share = scene.flow / max(float(scene.flow.max(initial=0.0)), 1e-12)
             px = 6 + 12 * np.sqrt(share) if k <= 500 else 4 + 8 * np.sqrt(share)
         # Few distinct sizes: pyqtgraph caches one picture per size and brush.
-        self._px = np.round(px)
+        self._px = 2 * np.round(px / 2)
         brush_index = np.where(scene.colour < 0, len(PALETTE), scene.colour % len(PALETTE))
         self.points.setData(pos=scene.pos, size=self._px, brush=_BRUSHES[brush_index], symbol="o")
         self._draw_edges(scene)
-        for label in self.labels:
-            self.removeItem(label)
-        self.labels = []
-        for i in np.argsort(-scene.flow, kind="stable")[: min(LABELS, k)]:
-            text = pg.TextItem(
-                scene.labels[i], color=(20, 20, 20), anchor=(0.5, 1.25), fill=(255, 255, 255, 170)
-            )
-            text.setPos(*scene.pos[i])
-            self.addItem(text)
-            self.labels.append(text)
+        shown = np.argsort(-scene.flow, kind="stable")[: min(LABELS, k)]
+        for label, i in zip(self.labels, shown, strict=False):
+            label.setText(scene.labels[i])
+            label.setPos(*scene.pos[i])
+            label.show()
+        for label in self.labels[len(shown) :]:
+            label.hide()
         self.autoRange(padding=0.08)
 
     def _draw_edges(self, scene: Scene) -> None:
@@ -124,8 +128,7 @@ class SceneView(pg.PlotWidget):
         for item in self.edge_items:
             item.setData(x=np.zeros(0), y=np.zeros(0))
         for label in self.labels:
-            self.removeItem(label)
-        self.labels = []
+            label.hide()
 
     # -- picking -------------------------------------------------------------------------
 
