@@ -79,6 +79,13 @@ def force_layout(
         temperature -= cooling
         if step % 10 == 0:
             ctx.check_cancelled()
-    pos -= pos.mean(axis=0)
-    extent = np.abs(pos).max()
-    return pos / extent if extent > 0 else pos
+    # Scaled so that most items fill the square; the few far out (an item
+    # linked to nothing drifts away) are brought in to its edge.
+    pos -= np.median(pos, axis=0)
+    radius = np.sqrt((pos**2).sum(axis=1))
+    reach = float(np.quantile(radius, 0.98)) if n > 20 else float(radius.max())
+    if reach <= 0:
+        return pos
+    far = radius > reach
+    pos[far] *= (reach / radius[far])[:, None]
+    return np.clip(pos / reach, -1.0, 1.0)
