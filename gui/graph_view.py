@@ -63,7 +63,7 @@ class SceneView(pg.PlotWidget):
         self._px = np.zeros(0)
         # Heavier edges darker, not wider: lines wider than one pixel cost
         # about fifty times as much to draw.
-        shades = ((185, 185, 185, 110), (120, 120, 140, 170), (40, 40, 70, 230))
+        shades = ((200, 200, 200, 90), (150, 150, 170, 140), (80, 80, 110, 200))
         self.edge_items = [
             pg.PlotCurveItem(
                 pen=pg.mkPen(shade, width=1, cosmetic=True),
@@ -91,8 +91,10 @@ class SceneView(pg.PlotWidget):
         self.scene_data = scene
         k = len(scene)
         if scene.super_nodes:
-            share = scene.flow / max(float(scene.flow.max(initial=0.0)), 1e-12)
-            px = np.where(scene.item_module >= 0, 10 + 34 * np.sqrt(share), 7.0)
+            # By the share of the flow of the module shown: a few big modules
+            # are big discs, two thousand small ones are dots that do not overlap.
+            share = scene.flow / max(float(scene.flow.sum()), 1e-12)
+            px = np.where(scene.item_module >= 0, np.clip(8 + 60 * np.sqrt(share), 8, 48), 6.0)
         else:
             share = scene.flow / max(float(scene.flow.max(initial=0.0)), 1e-12)
             px = 6 + 12 * np.sqrt(share) if k <= 500 else 4 + 8 * np.sqrt(share)
