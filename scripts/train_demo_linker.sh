@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-EPOCHS=${EPOCHS:-16}
+EPOCHS=${EPOCHS:-14}
 DATA=resources/data/linking
 
 if [ -f ../shared/data/ccks_kb/kb_data ] && [ ! -f "$DATA/kb.jsonl" ]; then

@@ -38,7 +38,13 @@ from core.linking.candidates import AliasIndex
 from core.linking.kb import KnowledgeBase
 from core.linking.network import LinkNetwork, build_link_network
 from core.linking.queries import NIL, Mention
-from core.linking.samples import mention_arrays, mention_windows, pair_arrays, pair_ids
+from core.linking.samples import (
+    MIN_ALIAS_CHARS,
+    mention_arrays,
+    mention_windows,
+    pair_arrays,
+    pair_ids,
+)
 from core.triples.decode import Thresholds, decode_subjects
 from core.triples.samples import char_to_token_span
 
@@ -232,6 +238,8 @@ class LinkerModel:
                 # An alias match is a mention when the head gives its two ends
                 # enough probability, which may be less than a free span needs.
                 for m in matches[w.text_index]:
+                    if m.end - m.start < MIN_ALIAS_CHARS:
+                        continue
                     tok = char_to_token_span(w.encoding.offsets, m.start, m.end)
                     if tok is not None and tok[1] <= last:
                         score = float(min(p[tok[0], 0], p[tok[1], 1]))

@@ -20,6 +20,9 @@ from core.triples.samples import char_to_token_span
 # kept in every linker vocabulary.
 MENTION_OPEN, MENTION_CLOSE = "【", "】"
 CONTEXT_CHARS = 40  # text kept on each side of a mention for the ranker
+# Single characters are aliases of too much (a surname, a common word) to tell
+# the mention head anything; shorter matches are left to the head alone.
+MIN_ALIAS_CHARS = 2
 
 
 @dataclass
@@ -34,6 +37,8 @@ class MentionWindow:
 def alias_features(encoding: Encoding, matches: Sequence[AliasMatch]) -> np.ndarray:
     feats = np.zeros((len(encoding.token_ids), ALIAS_FEATURES), dtype="float32")
     for m in matches:
+        if m.end - m.start < MIN_ALIAS_CHARS:
+            continue
         span = char_to_token_span(encoding.offsets, m.start, m.end)
         if span is None:
             continue
