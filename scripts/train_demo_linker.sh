@@ -4,7 +4,7 @@
 #   1. the linking data from the CCKS KB subset (scripts/build_linking_data.py);
 #   2. the encoder of the demo triple model as the starting point: it has
 #      learnt where Chinese entity names begin and end;
-#   3. mention head + ranker trained together; the NIL threshold is tuned on dev;
+#   3. mention head + ranker trained together; thresholds tuned on dev;
 #   4. the held-out test queries scored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,10 @@ $PY main.py train link --kb "$DATA/kb.jsonl" \
     --train "$DATA/train.jsonl" --dev "$DATA/dev.jsonl" \
     --base runs/triples-encoder --epochs "$EPOCHS" --lr 1.5e-4 --warmup 100 --seed 42 \
     --name linker-demo --out resources/models/linker-demo
+
+# The alias-match and NIL thresholds, chosen on the dev queries.
+$PY main.py tune link --model resources/models/linker-demo --kb "$DATA/kb.jsonl" \
+    --dev "$DATA/dev.jsonl" --write
 
 $PY main.py evaluate link --gold "$DATA/test.jsonl" \
     --model resources/models/linker-demo --kb "$DATA/kb.jsonl"
