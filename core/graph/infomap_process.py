@@ -1,7 +1,7 @@
 """Infomap in a child process, so that a long run never holds this process's
 interpreter lock (see ``run_infomap(separate_process=True)``).
 
-The child is a fresh interpreter (``python -m core.graph.infomap_process``)
+The child is a fresh interpreter running this module as its main one
 talking over two pipes, not a ``multiprocessing`` process: that would import
 the caller's main script again in the child. The parent sends the link array
 once; the child reports each trial and sends
@@ -25,13 +25,22 @@ from core.jobs import JobContext
 
 # How often the parent looks for a cancel while it waits for the child.
 _POLL_SECONDS = 0.05
+# Infomap takes a whole core for seconds; the window that waits for it must
+# still get the processor the moment it needs it, even on a busy machine: the
+# child runs only when nothing else wants the processor, from its first
+# import on.
+_START = (
+    "import os, runpy\n"
+    "if hasattr(os, 'SCHED_IDLE'):\n"
+    "    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\n"
+    "else:\n"
+    "    os.nice(10)\n"
+    "runpy.run_module('core.graph.infomap_process', run_name='__main__')\n"
+)
 
 
 def _serve(request: Connection, conn: Connection) -> None:
     """The child: one request, reports of each trial, one answer."""
-    # Infomap takes whole cores for seconds; the window that waits for it
-    # must still get the processor the moment it needs it.
-    os.nice(10)
     try:
         import infomap
 
@@ -78,7 +87,7 @@ def run_in_child(
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
     env["OMP_NUM_THREADS"] = "1"  # one core for Infomap, the other for the window
     process = subprocess.Popen(
-        [sys.executable, "-m", "core.graph.infomap_process", str(request_r), str(answer_w)],
+        [sys.executable, "-c", _START, str(request_r), str(answer_w)],
         pass_fds=(request_r, answer_w),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
