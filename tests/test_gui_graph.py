@@ -107,6 +107,17 @@ def test_a_large_graph_is_drawn_as_modules_that_open_and_close(window, qtbot, pl
     assert 0 < len(scene.edges) and scene.weight.sum() == scene.links
     assert not panel.back_button.isEnabled()
 
+    # Clicking an edge between two modules lists the links behind it; a click
+    # lands on the item or edge under the pointer.
+    panel.view.edge_clicked.emit(0)
+    assert panel.details.item(0).text().startswith(f"{int(scene.weight[0])} links")
+    x, y = scene.pos[3]
+    assert panel.view.item_at(x, y) == 3
+    a, b = scene.pos[scene.edges[0]]
+    middle = (a + b) / 2
+    if panel.view.item_at(*middle) < 0:
+        assert panel.view.edge_at(*middle) >= 0
+
     # A double-click on the biggest super-node opens it.
     biggest = int(scene.size.argmax())
     module = int(scene.item_module[biggest])
