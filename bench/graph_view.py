@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +25,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+SPIN = (
+    "import os\n"
+    "if hasattr(os, 'SCHED_IDLE'):\n"
+    "    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\n"
+    "while True:\n"
+    "    pass\n"
+)
 
 
 def planted(n: int):
@@ -145,6 +155,18 @@ def main() -> None:
         wait_for_seconds(args.idle)
         idle = meter.stop()
         print(f"idle event loop for {args.idle:.0f} s: longest stall {idle:.0f} ms")
+        # And next to a process that only spins, at the priority Infomap's
+        # child gets: on a machine with no spare core, that alone delays
+        # the event loop's wake-ups.
+        spinner = subprocess.Popen([sys.executable, "-c", SPIN])
+        meter.start()
+        wait_for_seconds(args.idle)
+        busy = meter.stop()
+        spinner.kill()
+        spinner.wait()
+        print(
+            f"idle event loop next to a spinning idle-priority process: longest stall {busy:.0f} ms"
+        )
         meter.start()
         t0 = time.perf_counter()
         panel.run()
@@ -174,6 +196,7 @@ def main() -> None:
         )
         figures.update(
             idle_stall_ms=idle,
+            idle_next_to_spinner_stall_ms=busy,
             big=args.big,
             big_seconds=round(seconds, 1),
             stall_ms=stall,
