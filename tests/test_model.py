@@ -82,8 +82,9 @@ def test_batched_extraction_equals_one_text_at_a_time(tiny_model: TripleModel) -
 
 def test_a_few_training_steps_reduce_the_loss(bert_tokenizer: Tokenizer) -> None:
     from core.compat import set_seed
+    from core.encoder.optimizer import make_optimizer
     from core.formats.duie import Sentence, Triple
-    from core.triples.network import build_triple_network, make_optimizer
+    from core.triples.network import build_triple_network
     from core.triples.samples import encode_training_sentence, training_batches
 
     set_seed(3)
