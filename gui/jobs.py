@@ -41,9 +41,12 @@ class WorkerSignals(QObject):
 
 
 class Worker:
-    def __init__(self, fn: Callable[[JobContext], Any], name: str = "") -> None:
+    def __init__(
+        self, fn: Callable[[JobContext], Any], name: str = "", quiet: bool = False
+    ) -> None:
         self.fn = fn
         self.name = name
+        self.quiet = quiet  # not shown in the status bar (short background reads)
         self.signals = WorkerSignals()
         self.ctx = JobContext(self._on_progress, lambda value: self.signals.partial.emit((value,)))
         self._last_emit = 0.0
@@ -102,6 +105,7 @@ class JobRunner(QObject):
         *,
         name: str = "",
         tensorflow: bool = False,
+        quiet: bool = False,
         on_result: Callable[[Any], None] | None = None,
         on_partial: Callable[[Any], None] | None = None,
         on_error: Callable[[str, str], None] | None = None,
@@ -109,9 +113,10 @@ class JobRunner(QObject):
         on_finished: Callable[[], None] | None = None,
     ) -> Worker:
         """Run ``fn`` for ``owner``; a job the owner was still running is cancelled
-        and whatever it returns later is ignored."""
+        and whatever it returns later is ignored. A ``quiet`` job does not
+        announce itself (job_started, job_progress, job_ended)."""
         self.cancel(owner)
-        worker = Worker(fn, name)
+        worker = Worker(fn, name, quiet)
         relay = _Relay(
             self, owner, worker, on_result, on_partial, on_error, on_cancelled, on_finished
         )
@@ -137,7 +142,8 @@ class JobRunner(QObject):
     def _release(self, owner: str, worker: Worker) -> bool:
         if self._current.get(owner) is worker:
             del self._current[owner]
-            self.job_ended.emit(owner)
+            if not worker.quiet:
+                self.job_ended.emit(owner)
             return True
         return False
 
@@ -151,7 +157,8 @@ class JobRunner(QObject):
         worker = self._current.pop(owner, None)
         if worker is not None:
             worker.cancel()
-            self.job_ended.emit(owner)
+            if not worker.quiet:
+                self.job_ended.emit(owner)
 
     def cancel_all(self) -> None:
         for owner in list(self._current):
@@ -164,6 +171,32 @@ class JobRunner(QObject):
             w.cancel()
         _, pending = wait(self._futures, timeout=timeout_ms / 1000)
         return not pending
+
+
+class PartialsTo(JobContext):
+    """A context that reports and cancels like ``outer`` but hands partial
+    results to ``on_partial`` on the worker thread, e.g. to store each batch
+    there and pass on only what the window needs to know."""
+
+    def __init__(self, outer: JobContext, on_partial: Callable[[Any], None]) -> None:
+        super().__init__(outer.report, on_partial)
+        self.outer = outer
+
+    def report(self, done: int, total: int, message: str = "") -> None:
+        self.outer.report(done, total, message)
+
+    def check_cancelled(self) -> None:
+        self.outer.check_cancelled()
+
+    def cancel(self) -> None:
+        self.outer.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.outer.cancelled
+
+    def eta_seconds(self) -> float | None:
+        return self.outer.eta_seconds()
 
 
 class _Relay(QObject):
@@ -191,12 +224,12 @@ class _Relay(QObject):
 
     @Slot()
     def started(self) -> None:
-        if self._current():
+        if self._current() and not self.worker.quiet:
             self.runner.job_started.emit(self.owner, self.worker.name)
 
     @Slot(int, int, str, float)
     def progress(self, done: int, total: int, message: str, eta: float) -> None:
-        if self._current():
+        if self._current() and not self.worker.quiet:
             self.runner.job_progress.emit(self.owner, done, total, message, eta)
 
     @Slot(object)
