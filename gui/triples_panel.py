@@ -7,11 +7,10 @@ widgets only show what the store holds afterwards.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,14 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.store.project import LOW_SCORE
 from core.triples.model_process import ModelProcess
 from gui.annotated_text import AnnotatedTextView, Highlight
 from gui.dialogs import EditTripleDialog, PredicatePicker
-from gui.jobs import JobRunner
+from gui.jobs import JobRunner, PartialsTo
 from gui.statistics_view import StatisticsView
-from gui.triple_table import DocumentListModel, TripleTableModel
+from gui.triple_table import DocumentListModel, TripleTableModel, document_lines
 
 OWNER = "triples"
+LIST_OWNER = "triples-list"  # background reads of the document list
+# Lines of documents that got new predictions are re-read at most this often.
+COALESCE_MS = 150
 FILTERS = [
     ("All documents", "all"),
     ("Unreviewed", "unreviewed"),
@@ -66,7 +69,15 @@ class TriplesPanel(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.models = models
-        self._last_list_refresh = 0.0
+        # Documents whose predictions were stored but whose lines (and, for the
+        # open one, the text and table) are not refreshed yet.
+        self._pending: set[int] = set()
+        self._pending_timer = QTimer(self)
+        self._pending_timer.setSingleShot(True)
+        self._pending_timer.setInterval(COALESCE_MS)
+        self._pending_timer.timeout.connect(self._apply_pending)
+        self.batch_size = 64  # documents per pre-annotation batch
+        self.low_score = LOW_SCORE  # the "Low score" filter's cut-off
         self.project: Any = None
         self.model_dir: Path | None = None
         self.schema: list[dict[str, str]] = []
@@ -85,12 +96,13 @@ class TriplesPanel(QWidget):
         self.filter_box = QComboBox()
         for label, _ in FILTERS:
             self.filter_box.addItem(label)
-        self.filter_box.currentIndexChanged.connect(lambda _: self.refresh_documents())
+        self.filter_box.currentIndexChanged.connect(lambda _: self.refresh_documents_later())
         lv.addWidget(self.filter_box)
         self.doc_model = DocumentListModel(self)
         self.doc_list = QListView()
         self.doc_list.setModel(self.doc_model)
         self.doc_list.setUniformItemSizes(True)
+        self.doc_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.doc_list.selectionModel().currentChanged.connect(self._on_document_chosen)
         lv.addWidget(self.doc_list)
         self.doc_count = QLabel("")
@@ -181,6 +193,8 @@ class TriplesPanel(QWidget):
         if schema is not None:
             self.schema = schema
         self.doc = None
+        self._pending_timer.stop()
+        self._pending.clear()
         self.refresh_documents()
         if self.doc_model.rows:
             first = project.next_unreviewed(-1) or self.doc_model.rows[0].id
@@ -199,12 +213,37 @@ class TriplesPanel(QWidget):
         return FILTERS[self.filter_box.currentIndex()][1]
 
     def refresh_documents(self) -> None:
+        """Re-read the whole list now (opening a project)."""
+        self.runner.cancel(LIST_OWNER)
         if self.project is None:
-            self.doc_model.set_rows([])
+            self._set_list([], 0)
             return
-        rows = self.project.documents(self.current_filter())
-        self.doc_model.set_rows(rows)
-        total = self.project.count_documents()
+        rows = self.project.documents(self.current_filter(), low_score=self.low_score)
+        self._set_list(rows, self.project.count_documents())
+
+    def refresh_documents_later(self) -> None:
+        """Re-read the whole list on a worker thread (a filter change, the end
+        of a pre-annotation): 20,000 summaries take 100 ms to read and build."""
+        if self.project is None:
+            self._set_list([], 0)
+            return
+        project, flt, cut = self.project, self.current_filter(), self.low_score
+
+        def read(ctx) -> tuple:
+            with project.second_connection() as reader:
+                rows = reader.documents(flt, low_score=cut)
+                return rows, reader.count_documents(), document_lines(rows)
+
+        self.runner.submit(
+            LIST_OWNER,
+            read,
+            name="Reading the document list",
+            quiet=True,
+            on_result=lambda result: self._set_list(*result) if project is self.project else None,
+        )
+
+    def _set_list(self, rows: list, total: int, lines: list[str] | None = None) -> None:
+        self.doc_model.set_rows(rows, lines)
         self.doc_count.setText(f"{len(rows)} of {total} documents")
         if self.doc is not None:
             self._select_in_list(self.doc.id)
@@ -308,10 +347,20 @@ class TriplesPanel(QWidget):
         a = self.current_annotation()
         if a is None:
             return
-        self.project.set_status(a.id, status)
+        try:
+            self.project.set_status(a.id, status)
+        except KeyError:
+            self._replaced_meanwhile()
+            return
         self.message.emit(f"{status}: {a.subject} —{a.predicate}→ {a.object}")
         row = self.table.currentIndex().row()
         self._after_edit(row=min(row + 1, len(self.table_model.rows) - 1))
+
+    def _replaced_meanwhile(self) -> None:
+        """The triple was a prediction that a running pre-annotation has just
+        replaced: show the document as it is now instead of failing."""
+        self.message.emit("The model has just re-annotated this document; here it is again.")
+        self.show_document(self.doc.id, row=self.table.currentIndex().row())
 
     def accept(self) -> None:
         self._set_status("accepted")
@@ -322,7 +371,11 @@ class TriplesPanel(QWidget):
     def delete_added(self) -> None:
         a = self.current_annotation()
         if a is not None and a.status == "added":
-            self.project.delete_annotation(a.id)
+            try:
+                self.project.delete_annotation(a.id)
+            except KeyError:
+                self._replaced_meanwhile()
+                return
             self._after_edit()
 
     def edit(self) -> None:
@@ -343,16 +396,20 @@ class TriplesPanel(QWidget):
                 dialog.error.setText(f"“{missing}” does not occur in the text.")
                 continue
             types = self._types_for(predicate)
-            self.project.update_annotation(
-                a.id,
-                subject=subject,
-                predicate=predicate,
-                object=obj,
-                subject_span=s_span,
-                object_span=o_span,
-                subject_type=types[0] or a.subject_type,
-                object_type=types[1] or a.object_type,
-            )
+            try:
+                self.project.update_annotation(
+                    a.id,
+                    subject=subject,
+                    predicate=predicate,
+                    object=obj,
+                    subject_span=s_span,
+                    object_span=o_span,
+                    subject_type=types[0] or a.subject_type,
+                    object_type=types[1] or a.object_type,
+                )
+            except KeyError:
+                self._replaced_meanwhile()
+                return
             self._after_edit()
             return
 
@@ -439,46 +496,78 @@ class TriplesPanel(QWidget):
     # -- pre-annotation ----------------------------------------------------------------
 
     def pre_annotate(self, only_unreviewed: bool = True) -> None:
+        """Run the model over the project in the background. The job stores
+        each batch itself, on a connection of its own, and tells the window
+        only which documents changed: the window re-reads their lines (a few
+        times a second at most) and, if it is one of them, the open document."""
         if self.project is None or self.model_dir is None:
             self.message.emit("Open a project and choose a model first.")
             return
-        ids = (
-            self.project.unreviewed_document_ids()
-            if only_unreviewed
-            else self.project.all_document_ids()
-        )
-        documents = self.project.texts(ids)
-        model_dir = self.model_dir
-        models = self.models
+        project, models = self.project, self.models
+        model_dir, batch_size = self.model_dir, self.batch_size
+        total = self.project.count_documents()  # for the job's name; the job reads the ids
+
+        def job(ctx) -> int:
+            with project.second_connection() as writer:
+                ids = (
+                    writer.unreviewed_document_ids()
+                    if only_unreviewed
+                    else writer.all_document_ids()
+                )
+                documents = writer.texts(ids)
+
+                def store(part: tuple[str, list]) -> None:
+                    origin, batch = part
+                    if ctx.cancelled:  # the project may be closing: keep what is done
+                        return
+                    writer.replace_predictions_many(batch, origin)
+                    ctx.partial([doc_id for doc_id, _ in batch])
+
+                inner = PartialsTo(ctx, store)
+                return models.predict_documents(model_dir, documents, inner, batch_size)[1]
+
+        which = "unreviewed documents" if only_unreviewed else f"{total} documents"
         self.runner.submit(
             OWNER,
-            lambda ctx: models.predict_documents(model_dir, documents, ctx)[1],
-            name=f"Pre-annotating {len(documents)} documents",
+            job,
+            name=f"Pre-annotating {which}",
             tensorflow=True,
-            on_partial=self._store_predictions,
-            on_result=lambda n: self._pre_annotation_done(n, cancelled=False),
-            on_cancelled=lambda: self._pre_annotation_done(0, cancelled=True),
+            on_partial=self._predictions_stored,
+            on_result=lambda n: self._pre_annotation_done(project, n, cancelled=False),
+            on_cancelled=lambda: self._pre_annotation_done(project, 0, cancelled=True),
         )
 
-    def _store_predictions(self, part: tuple[str, list]) -> None:
-        origin, batch = part
-        self.project.replace_predictions_many(batch, origin)
-        # The list is refreshed at most twice a second: it is the slowest part.
-        now = time.monotonic()
-        if now - self._last_list_refresh > 0.5:
-            self._last_list_refresh = now
-            self.refresh_documents()
-        if self.doc is not None and any(d == self.doc.id for d, _ in batch):
-            self.show_document(self.doc.id)
+    def _predictions_stored(self, doc_ids: list[int]) -> None:
+        self._pending.update(doc_ids)
+        if not self._pending_timer.isActive():
+            self._pending_timer.start()
 
-    def _pre_annotation_done(self, n: int, cancelled: bool) -> None:
-        self.refresh_documents()
+    def _apply_pending(self) -> None:
+        """Re-read the lines of the documents that got predictions, in one
+        query, and the open document if it is one of them."""
+        pending, self._pending = self._pending, set()
+        if self.project is None or not pending:
+            return
+        for summary in self.project.documents("all", doc_ids=pending):
+            self.doc_model.update_row(summary)
+        if self.doc is not None and self.doc.id in pending:
+            self.show_document(self.doc.id, row=self.table.currentIndex().row())
+
+    def _pre_annotation_done(self, project: Any, n: int, cancelled: bool) -> None:
+        if project is not self.project:
+            return
+        self._pending_timer.stop()
+        self._apply_pending()
         if cancelled:
+            # Lines of the last batches may have been dropped with the job's signals.
+            self.refresh_documents_later()
+            if self.doc is not None:
+                self.show_document(self.doc.id, row=self.table.currentIndex().row())
             self.message.emit("Pre-annotation cancelled; the documents done so far are kept.")
         else:
+            if self.current_filter() != "all":  # documents may have come into or left it
+                self.refresh_documents_later()
             self.message.emit(f"Pre-annotated {n} documents.")
-        if self.doc is not None:
-            self.show_document(self.doc.id)
 
     def confirm_busy(self) -> bool:
         if not self.runner.is_busy(OWNER):
