@@ -26,6 +26,7 @@ from core.triples.model_process import ModelProcess
 from gui.dialogs import ShortcutsDialog
 from gui.graph_panel import GraphPanel
 from gui.jobs import JobRunner
+from gui.preferences import Preferences, PreferencesDialog, model_info
 from gui.triples_panel import SHORTCUTS, TriplesPanel
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
         self.graph.open_document.connect(self.show_document)
         self.tabs.addTab(self.graph, "Graph")
 
+        self.preferences = Preferences.load(self.settings)
+        self._apply_preferences()
         self._build_status_bar()
         self._build_menus()
         self.runner.job_started.connect(self._job_started)
@@ -164,6 +167,8 @@ class MainWindow(QMainWindow):
         m = self.menuBar().addMenu("&Edit")
         self._action(m, "&Undo", self.triples.undo, "Ctrl+Z")
         self._action(m, "&Redo", self.triples.redo, "Ctrl+Shift+Z")
+        m.addSeparator()
+        self._action(m, "&Preferences…", self.preferences_dialog, "Ctrl+,")
 
         m = self.menuBar().addMenu("&Model")
         self._action(m, "&Choose model folder…", self.choose_model_dialog, "Ctrl+M")
@@ -196,6 +201,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+R / Ctrl+Shift+R", "pre-annotate unreviewed / all documents"),
             ("Ctrl+T", "retrain the model on the reviewed documents"),
             ("Ctrl+.", "cancel the running job"),
+            ("Ctrl+,", "preferences"),
             ("F1", "this list"),
         ]
         return SHORTCUTS + window
@@ -240,9 +246,37 @@ class MainWindow(QMainWindow):
             return False
         self.triples.model_dir = folder
         self.triples.set_schema(info.get("schema", []))
+        self.triples.thresholds = self.preferences.thresholds.get(info.get("name", folder.name))
         self.settings.setValue("model/last", str(folder.resolve()))
         self.statusBar().showMessage(f"Model: {info.get('name', folder.name)}", 6000)
         return True
+
+    def _apply_preferences(self) -> None:
+        p = self.preferences
+        self.triples.batch_size = p.batch_size
+        if self.triples.low_score != p.low_score:
+            self.triples.low_score = p.low_score
+            if self.triples.current_filter() == "low_score":
+                self.triples.refresh_documents_later()
+        folder = self.triples.model_dir
+        if folder is not None:
+            name = model_info(folder).get("name", folder.name)
+            self.triples.thresholds = p.thresholds.get(name)
+
+    def preferences_dialog(self) -> None:
+        dialog = PreferencesDialog(self.preferences, self.triples.model_dir, self)
+        if dialog.exec():
+            self.set_preferences(dialog.result_preferences())
+
+    def set_preferences(self, prefs: Preferences) -> None:
+        """Use and keep ``prefs``; a new default model folder becomes the model."""
+        new_folder = prefs.model_folder and prefs.model_folder != self.preferences.model_folder
+        self.preferences = prefs
+        prefs.save(self.settings)
+        if new_folder:
+            self.set_model_dir(prefs.model_folder)
+        self._apply_preferences()
+        self.statusBar().showMessage("Preferences saved.", 4000)
 
     def open_project_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -291,7 +325,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Exported {n} documents to {path}", 6000)
 
     def choose_model_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose a model folder", self.preferences.model_folder
+        )
         if folder:
             self.set_model_dir(folder)
 

@@ -33,6 +33,7 @@ from core.triples.model_process import ModelProcess
 from gui.annotated_text import AnnotatedTextView, Highlight
 from gui.dialogs import EditTripleDialog, PredicatePicker
 from gui.jobs import JobRunner, PartialsTo
+from gui.preferences import model_with_thresholds
 from gui.statistics_view import StatisticsView
 from gui.triple_table import DocumentListModel, TripleTableModel, document_lines
 
@@ -78,6 +79,7 @@ class TriplesPanel(QWidget):
         self._pending_timer.timeout.connect(self._apply_pending)
         self.batch_size = 64  # documents per pre-annotation batch
         self.low_score = LOW_SCORE  # the "Low score" filter's cut-off
+        self.thresholds: dict[str, float] | None = None  # None: the model's own
         self.project: Any = None
         self.model_dir: Path | None = None
         self.schema: list[dict[str, str]] = []
@@ -504,10 +506,11 @@ class TriplesPanel(QWidget):
             self.message.emit("Open a project and choose a model first.")
             return
         project, models = self.project, self.models
-        model_dir, batch_size = self.model_dir, self.batch_size
+        model_dir, batch_size, thresholds = self.model_dir, self.batch_size, self.thresholds
         total = self.project.count_documents()  # for the job's name; the job reads the ids
 
         def job(ctx) -> int:
+            folder = model_with_thresholds(model_dir, thresholds)
             with project.second_connection() as writer:
                 ids = (
                     writer.unreviewed_document_ids()
@@ -524,7 +527,7 @@ class TriplesPanel(QWidget):
                     ctx.partial([doc_id for doc_id, _ in batch])
 
                 inner = PartialsTo(ctx, store)
-                return models.predict_documents(model_dir, documents, inner, batch_size)[1]
+                return models.predict_documents(folder, documents, inner, batch_size)[1]
 
         which = "unreviewed documents" if only_unreviewed else f"{total} documents"
         self.runner.submit(
