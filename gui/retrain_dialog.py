@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (  # noqa: E402
     QDialog,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
 )
 
+from core.jobs import format_duration  # noqa: E402
 from gui.jobs import JobRunner  # noqa: E402
 
 OWNER = "retrain"
@@ -53,6 +55,11 @@ class RetrainDialog(QDialog):
         self.epochs.setRange(1, 50)
         self.epochs.setValue(3)
         row.addWidget(self.epochs)
+        row.addWidget(QLabel("Batch size"))
+        self.batch_size = QSpinBox()
+        self.batch_size.setRange(1, 256)
+        self.batch_size.setValue(16)
+        row.addWidget(self.batch_size)
         row.addStretch(1)
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(self.start)
@@ -62,6 +69,15 @@ class RetrainDialog(QDialog):
         self.cancel_button.setEnabled(False)
         row.addWidget(self.cancel_button)
         layout.addLayout(row)
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        progress_row.addWidget(self.progress, 1)
+        self.status = QLabel("")  # "epoch 1/3 loss 0.1234", ETA
+        progress_row.addWidget(self.status)
+        layout.addLayout(progress_row)
+        runner.job_progress.connect(self._on_progress)
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", "training step")
@@ -83,7 +99,12 @@ class RetrainDialog(QDialog):
         tmp = Path(tempfile.mkdtemp()) / "reviewed.jsonl"
         self.project.export_file(tmp, reviewed_only=True, clean=True)
         reviewed = list(read_sentences(tmp))
-        settings = TrainSettings(epochs=self.epochs.value(), learning_rate=5e-5, warmup_steps=20)
+        settings = TrainSettings(
+            epochs=self.epochs.value(),
+            batch_size=self.batch_size.value(),
+            learning_rate=5e-5,
+            warmup_steps=20,
+        )
         base, root = self.model_dir, self.models_root
         self.steps, self.losses = [], []
         self.start_button.setEnabled(False)
@@ -98,9 +119,18 @@ class RetrainDialog(QDialog):
             on_partial=self._on_loss,
             on_result=self._done,
             on_error=lambda m, tb: self.result.setText(f"<span style='color:#b00020'>{m}</span>"),
-            on_cancelled=lambda: self.result.setText("Cancelled; no new model was saved."),
+            on_cancelled=self._cancelled,
             on_finished=self._finished,
         )
+
+    def _on_progress(self, owner: str, done: int, total: int, message: str, eta: float) -> None:
+        if owner != OWNER:
+            return
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        left = f" — {format_duration(eta)} left" if eta >= 0 else ""
+        self.status.setText(f"{message}{left}")
 
     def _on_loss(self, point: dict) -> None:
         self.steps.append(point["step"])
@@ -121,6 +151,12 @@ class RetrainDialog(QDialog):
             {k: v for k, v in result.items() if k != "history"},
         )
         self.model_saved.emit(result["out"])
+
+    def _cancelled(self) -> None:
+        # A cancelled job is no longer its owner's current one, so on_finished
+        # does not come: the training has stopped, Start works again.
+        self.result.setText("Cancelled; no new model was saved.")
+        self._finished()
 
     def _finished(self) -> None:
         self.start_button.setEnabled(True)
