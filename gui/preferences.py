@@ -130,6 +130,12 @@ class PreferencesDialog(QDialog):
         form = QFormLayout(self)
         defaults = model_thresholds(model_dir)
         current = self.prefs.thresholds.get(self.model_name, defaults)
+        form.addRow(
+            QLabel(
+                f"Extraction thresholds of <b>{self.model_name or 'no model yet'}</b>:"
+                " lower finds more triples, higher fewer and surer ones."
+            )
+        )
         self.threshold_boxes: dict[str, QDoubleSpinBox] = {}
         for label, keys in (
             ("Subject start / end", ("subject_start", "subject_end")),
@@ -147,12 +153,6 @@ class PreferencesDialog(QDialog):
             form.addRow(label, _wrap(row))
         reset = QPushButton(f"Use the model's own ({_short(defaults)})")
         reset.clicked.connect(lambda: self._set_thresholds(defaults))
-        form.addRow(
-            QLabel(
-                f"Extraction thresholds of <b>{self.model_name or 'no model yet'}</b>:"
-                " lower finds more triples, higher fewer and surer ones."
-            )
-        )
         form.addRow("", reset)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 1024)
