@@ -4,7 +4,7 @@
 every missing migration in one transaction, so a crash half-way leaves the file
 at its old version; a file written by a newer KG Studio is refused rather than
 damaged. A migration is never edited once released: a change is a new one.
-Later capabilities (links, graphs, clusterings) arrive as further migrations.
+Later capabilities (graphs, clusterings) arrive as further migrations.
 """
 
 from __future__ import annotations
@@ -136,7 +136,50 @@ def _v2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(db: sqlite3.Connection) -> None:
+    """Entity links: a mention (``[m_start, m_end)`` of the document's text) and
+    the knowledge-base entity it names, or NIL, with its score, the scored
+    candidates (JSON ``[[entity_id, score], ...]``, best first), origin and
+    status like triples. ``predicted_kb_id`` keeps what the model chose, so a
+    person choosing it again accepts rather than edits. Ids are never reused
+    (undo re-inserts rows under their old id). The table is ``entity_links``:
+    a graph's edges are links too.
+
+    ``link_documents`` holds each document's linking state apart from its
+    triples: whether a person reviewed its links, and which linker last ran
+    over it (a document where it found nothing is linked all the same). Its
+    ``id`` is the document's id, so edits and undo treat it like any table."""
+    _run(
+        db,
+        [
+            """CREATE TABLE entity_links (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                m_start INTEGER NOT NULL,
+                m_end INTEGER NOT NULL,
+                mention TEXT NOT NULL,
+                kb_id TEXT NOT NULL,
+                score REAL,
+                candidates TEXT NOT NULL DEFAULT '[]',
+                origin TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN
+                    ('predicted', 'accepted', 'edited', 'rejected', 'added')),
+                predicted_kb_id TEXT,
+                extra TEXT NOT NULL DEFAULT '{}',
+                updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+            )""",
+            "CREATE INDEX entity_links_doc ON entity_links(doc_id, m_start, m_end)",
+            """CREATE TABLE link_documents (
+                id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+                reviewed INTEGER NOT NULL DEFAULT 0,
+                linked_by TEXT,
+                linked_at TEXT
+            )""",
+        ],
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 VERSION = len(MIGRATIONS)
 
 
