@@ -239,3 +239,23 @@ def test_other_kb_names_in_a_query_are_marked_unannotated() -> None:
     for q in marked:
         for a, b in q.unlabelled():
             assert all(b <= m.start or a >= m.end for m in q.mentions)
+
+
+def test_the_demo_linker_beats_the_dictionary_on_held_out_queries() -> None:
+    from core.linking.baseline import link_by_prior
+    from core.linking.candidates import AliasIndex
+    from core.linking.model import LinkerModel
+
+    kb = KnowledgeBase.load(LINKING / "kb.jsonl")
+    index = AliasIndex.build(kb)
+    test = list(read_queries(LINKING / "test.jsonl", annotated=True))
+    model = LinkerModel.load(RESOURCES / "models" / "linker-demo")
+    texts = [q.text for q in test]
+    gold = [q.mentions for q in test]
+    unlabelled = [q.unlabelled() for q in test]
+    ours = score_links(gold, model.link(texts, kb, index), unlabelled)
+    dictionary = score_links(gold, link_by_prior(texts, index), unlabelled)
+    assert ours.f1 > dictionary.f1 + 0.03
+    assert ours.nil_accuracy > 0.2 and dictionary.nil_accuracy == 0.0
+    # The figures model.json and TRAINING.md give.
+    assert ours.f1 == pytest.approx(0.946, abs=0.01)

@@ -14,7 +14,7 @@ from core.linking.kb import KnowledgeBase
 from core.linking.model import LinkerModel, ScoredMention
 from core.linking.queries import Query
 
-ALIAS_GRID = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+ALIAS_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 
 
 def choose_nil_threshold(
