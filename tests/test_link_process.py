@@ -125,7 +125,7 @@ def test_the_window_side_of_linking_never_imports_tensorflow(tmp_path) -> None:
         """
         import os, sys
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        import core.store.links, core.linking.link_process
+        import gui.linking_panel, core.store.links, core.linking.link_process
         assert "tensorflow" not in sys.modules, "tensorflow imported"
         print("ok")
         """
