@@ -26,6 +26,8 @@ from core.triples.model_process import ModelProcess
 from gui.dialogs import ShortcutsDialog
 from gui.graph_panel import GraphPanel
 from gui.jobs import JobRunner
+from gui.linking_panel import SHORTCUTS as LINKING_SHORTCUTS
+from gui.linking_panel import LinkingPanel
 from gui.preferences import Preferences, PreferencesDialog, model_info
 from gui.triples_panel import SHORTCUTS, TriplesPanel
 
@@ -87,6 +89,10 @@ class MainWindow(QMainWindow):
         self.triples = TriplesPanel(self.runner, self.models)
         self.triples.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.tabs.addTab(self.triples, "Triples")
+        self.linking = LinkingPanel(self.runner, settings=self.settings)
+        self.linking.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.linking.error.connect(self.banner.show_error)
+        self.tabs.addTab(self.linking, "Linking")
         self.graph = GraphPanel(self.runner)
         self.graph.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.graph.open_document.connect(self.show_document)
@@ -165,8 +171,9 @@ class MainWindow(QMainWindow):
         self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         m = self.menuBar().addMenu("&Edit")
-        self._action(m, "&Undo", self.triples.undo, "Ctrl+Z")
-        self._action(m, "&Redo", self.triples.redo, "Ctrl+Shift+Z")
+        # One history for the project; the tab in front shows what changed.
+        self._action(m, "&Undo", lambda: self._review_panel().undo(), "Ctrl+Z")
+        self._action(m, "&Redo", lambda: self._review_panel().redo(), "Ctrl+Shift+Z")
         m.addSeparator()
         self._action(m, "&Preferences…", self.preferences_dialog, "Ctrl+,")
 
@@ -204,7 +211,10 @@ class MainWindow(QMainWindow):
             ("Ctrl+,", "preferences"),
             ("F1", "this list"),
         ]
-        return SHORTCUTS + window
+        return SHORTCUTS + LINKING_SHORTCUTS + window
+
+    def _review_panel(self) -> Any:
+        return self.linking if self.tabs.currentWidget() is self.linking else self.triples
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.shortcut_list(), self).exec()
@@ -226,6 +236,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("project/last", str(Path(path).resolve()))
         self.setWindowTitle(f"KG Studio — {Path(path).name}")
         self.triples.set_project(project)
+        self.linking.set_project(project)
         self.graph.set_project(project)
         self.banner.hide()
         return True
@@ -311,6 +322,7 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Imported {n} documents from {Path(path).name}", 6000)
         self.triples.set_project(self.project)
+        self.linking.set_project(self.project)
 
     def export_dialog(self, reviewed_only: bool) -> None:
         if self.project is None:
@@ -349,6 +361,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.runner.shutdown()
         self.models.close()
+        self.linking.shutdown()
         if self.project is not None:
             self.project.close()
             self.project = None
