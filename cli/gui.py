@@ -16,7 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="model folder to pre-annotate with")
     p.set_defaults(handler=run)
     s = sub.add_parser("screenshot", help="render a panel offscreen with demo content to a PNG")
-    s.add_argument("--panel", choices=["triples", "statistics", "graph"], default="triples")
+    s.add_argument(
+        "--panel", choices=["triples", "statistics", "graph", "linking"], default="triples"
+    )
     s.add_argument(
         "--graph", help="with --panel graph: a graph file (default: the demo project's triples)"
     )
@@ -65,6 +67,8 @@ def screenshot(args: argparse.Namespace) -> int:
             if nodes:
                 busiest = max(nodes, key=window.graph.graph.degree)
                 window.graph.show_node(busiest)
+        if args.panel == "linking":
+            _show_linking(window, app)
         for _ in range(5):
             app.processEvents()
         ok = window.grab().save(args.out)
@@ -73,3 +77,40 @@ def screenshot(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.out}: could not write the PNG")
     print(args.out)
     return 0
+
+
+def _show_linking(window, app) -> None:
+    """The demo KB, and the demo linker's held-out queries added to the demo
+    project and linked now (in the linking process): the document with the
+    most linked mentions, its mention with the most candidates selected."""
+    from core.linking.queries import Query, read_queries
+    from core.store.links import Links
+    from gui.linking_panel import DEMO_KB, DEMO_LINKER, SEARCH_OWNER
+
+    panel = window.linking
+    window.tabs.setCurrentWidget(panel)
+    panel.open_kb(DEMO_KB, wait=True)
+    held_out = DEMO_KB.with_name("test.jsonl")
+    if held_out.is_file():
+        texts = (Query(q.text_id, q.text) for q in read_queries(held_out))
+        Links(window.project).import_queries(texts)
+    panel.set_model_dir(DEMO_LINKER if DEMO_LINKER.is_dir() else None)
+    panel.link_project(only_unlinked=False, wait=True)
+    store = panel.store
+
+    def linked(doc_id: int) -> tuple[int, int]:
+        found = [x for x in store.links(doc_id) if not x.is_nil]
+        return (sum(len(x.candidates) > 1 for x in found), len(found))
+
+    best = max(window.project.all_document_ids(), key=linked, default=None)
+    if best is None:
+        return
+    found = store.links(best)
+    row = max(
+        range(len(found)), key=lambda k: (not found[k].is_nil, len(found[k].candidates)), default=0
+    )
+    panel.show_document(best, row)
+    panel.search_box.setText(found[row].mention if found else "")
+    panel.search()
+    while window.runner.is_busy(SEARCH_OWNER):
+        app.processEvents()
