@@ -137,7 +137,7 @@ def phase(name: str, kb_path: str, texts_path: str) -> dict:
         index.save(saved)
         result["save_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        AliasIndex.load(saved)
+        AliasIndex.load(saved, kb)
         result["reload_s"] = time.perf_counter() - t
         result["aliases"] = len(index)
         result["entities"] = len(kb)

@@ -76,7 +76,7 @@ def test_shared_aliases_give_every_entity_with_a_prior(kb) -> None:
 def test_a_saved_index_loads_back_without_pickle(kb, tmp_path) -> None:
     index = AliasIndex.build(kb)
     index.save(tmp_path / "kb.index")
-    again = AliasIndex.load(tmp_path / "kb.index")
+    again = AliasIndex.load(tmp_path / "kb.index", kb)
     assert [(m.alias, m.start) for m in again.find("金陵和南京")] == [
         (m.alias, m.start) for m in index.find("金陵和南京")
     ]

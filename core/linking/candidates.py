@@ -17,7 +17,7 @@ import ahocorasick
 from core.jobs import JobContext
 from core.linking.kb import KnowledgeBase
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 class Candidate(NamedTuple):
@@ -36,10 +36,11 @@ class AliasMatch(NamedTuple):
 class AliasIndex:
     """The automaton stores an integer per alias (saved and loaded by the C
     library itself, fast and without pickle); ``entries[n]`` is that alias and
-    its entity ids."""
+    its entity ids, taken from the knowledge base, which lists its names in
+    file order: a saved automaton needs only the same KB to be whole again."""
 
     def __init__(
-        self, automaton: ahocorasick.Automaton, entries: list[tuple[str, tuple[str, ...]]]
+        self, automaton: ahocorasick.Automaton, entries: list[tuple[str, list[str]]]
     ) -> None:
         self.automaton = automaton
         self.entries = entries
@@ -51,9 +52,14 @@ class AliasIndex:
         found = self._candidates.get(n)
         if found is None:
             alias, ids = self.entries[n]
-            prior = 1.0 / len(ids)
-            found = self._candidates[n] = tuple(Candidate(i, alias, prior) for i in ids)
+            unique = tuple(dict.fromkeys(ids))
+            prior = 1.0 / len(unique)
+            found = self._candidates[n] = tuple(Candidate(i, alias, prior) for i in unique)
         return found
+
+    @staticmethod
+    def _entries(kb: KnowledgeBase, min_chars: int) -> list[tuple[str, list[str]]]:
+        return [(name, ids) for name, ids in kb.by_name.items() if len(name) >= min_chars]
 
     @classmethod
     def build(
@@ -61,17 +67,16 @@ class AliasIndex:
     ) -> AliasIndex:
         ctx = ctx or JobContext.null()
         automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        entries: list[tuple[str, tuple[str, ...]]] = []
-        total = len(kb.by_name)
-        for k, (name, ids) in enumerate(kb.by_name.items()):
-            if len(name) >= min_chars:
-                automaton.add_word(name, len(entries))
-                entries.append((name, tuple(dict.fromkeys(ids))))
-            if k % 20000 == 0:
-                ctx.report(k, total, "indexing aliases")
+        entries = cls._entries(kb, min_chars)
+        for n, (name, _) in enumerate(entries):
+            automaton.add_word(name, n)
+            if n % 20000 == 0:
+                ctx.report(n, len(entries), "indexing aliases")
         automaton.make_automaton()
-        ctx.report(total, total, "aliases indexed")
-        return cls(automaton, entries)
+        ctx.report(len(entries), len(entries), "aliases indexed")
+        index = cls(automaton, entries)
+        index.min_chars = min_chars
+        return index
 
     def get_candidates(self, mention: str) -> list[Candidate]:
         n = self.automaton.get(mention, None)
@@ -112,31 +117,32 @@ class AliasIndex:
         return len(self.automaton)
 
     def save(self, path: str | Path) -> None:
-        """The automaton at ``path``, the aliases and ids at ``path.json``;
-        nothing is pickled, so loading runs no code from the files."""
+        """The automaton at ``path`` and what it was built with at
+        ``path.json``; nothing is pickled, so loading runs no code."""
         path = Path(path)
         self.automaton.save(str(path))
-        side = path.with_suffix(path.suffix + ".json")
-        side.write_text(
-            json.dumps(
-                {"format": INDEX_FORMAT, "entries": self.entries},
-                ensure_ascii=False,
-                separators=(",", ":"),
-            ),
-            encoding="utf-8",
-        )
+        last = self.entries[-1][0] if self.entries else ""
+        side = {"format": INDEX_FORMAT, "aliases": len(self), "last": last}
+        side["min_chars"] = getattr(self, "min_chars", 1)
+        path.with_suffix(path.suffix + ".json").write_text(json.dumps(side, ensure_ascii=False))
 
     @classmethod
-    def load(cls, path: str | Path) -> AliasIndex:
+    def load(cls, path: str | Path, kb: KnowledgeBase) -> AliasIndex:
+        """A saved index for ``kb``; ValueError when it was built for another."""
         path = Path(path)
         side = json.loads(path.with_suffix(path.suffix + ".json").read_text(encoding="utf-8"))
         if side.get("format") != INDEX_FORMAT:
             raise ValueError(f"{path}: index format {side.get('format')}, expected {INDEX_FORMAT}")
-        entries = [(alias, tuple(ids)) for alias, ids in side["entries"]]
+        entries = cls._entries(kb, int(side.get("min_chars", 1)))
+        last = entries[-1][0] if entries else ""
+        if len(entries) != side.get("aliases") or last != side.get("last"):
+            raise ValueError(f"{path}: built for another knowledge base")
         automaton = ahocorasick.load(str(path), lambda raw: raw)
         if len(automaton) != len(entries):
-            raise ValueError(f"{path}: the automaton and {path.name}.json do not match")
-        return cls(automaton, entries)
+            raise ValueError(f"{path}: the automaton does not match {path.name}.json")
+        index = cls(automaton, entries)
+        index.min_chars = int(side.get("min_chars", 1))
+        return index
 
 
 def index_path_for(kb_path: str | Path) -> Path:
@@ -153,7 +159,7 @@ def load_or_build_index(
     saved = index_path_for(kb_path)
     if saved.exists() and saved.stat().st_mtime >= kb_path.stat().st_mtime:
         try:
-            return AliasIndex.load(saved)
+            return AliasIndex.load(saved, kb)
         except (OSError, ValueError, KeyError, TypeError):
             pass  # unreadable or from another version: build it again
     index = AliasIndex.build(kb, ctx)
