@@ -335,7 +335,7 @@ class LinkingPanel(QWidget):
             return action
 
         for n in range(1, 10):
-            add(str(n), lambda n=n: self.choose(n))
+            add(str(n), lambda _=False, n=n: self.choose(n))  # triggered passes checked
         add("0", self.mark_nil)
         add("A", self.accept)
         add("X", self.reject)
