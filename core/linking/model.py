@@ -66,6 +66,7 @@ class LinkerInfo:
     mention_start: float = 0.5  # a free span: its start and end probabilities
     mention_end: float = 0.5
     alias_threshold: float = 0.5  # an alias match: the smaller of its two
+    max_free_tokens: int = 16  # a longer free span is a decoding accident, not a name
     nil_threshold: float = 0.5
     name: str = "linker"
     version: str = "1"
@@ -234,6 +235,7 @@ class LinkerModel:
                 spans = {
                     (span.start, span.end): min(span.start_prob, span.end_prob)
                     for span in decode_subjects(p, 1, last, th)
+                    if span.end - span.start < self.info.max_free_tokens
                 }
                 # An alias match is a mention when the head gives its two ends
                 # enough probability, which may be less than a free span needs.
