@@ -12,6 +12,7 @@ TensorFlow and never freezes.
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 from itertools import islice
@@ -135,7 +136,6 @@ class LinkingPanel(QWidget):
         self.project: Any = None
         self.store: Links | None = None
         self.kb: Any = None
-        self.index: Any = None
         self.kb_path: Path | None = None
         self.loading_kb: Path | None = None
         self.model_dir: Path | None = DEMO_LINKER if DEMO_LINKER.is_dir() else None
@@ -418,10 +418,11 @@ class LinkingPanel(QWidget):
             self.open_kb(path)
 
     def open_kb(self, path: str | Path, wait: bool = False) -> None:
-        """Load a CCKS ``kb_data`` file and its alias index in the background
-        (``wait``: now). A bad file leaves the current knowledge base loaded
-        and says where it went wrong."""
-        from core.linking.candidates import load_or_build_index
+        """Load a CCKS ``kb_data`` file in the background (``wait``: now). A bad
+        file leaves the current knowledge base loaded and says where it went
+        wrong. The window needs no alias automaton (building one holds the
+        interpreter lock for seconds on a large KB): a mention's candidates are
+        the entities of its exact alias; the linking process keeps the index."""
         from core.linking.kb import KnowledgeBase
 
         path = Path(path)
@@ -429,8 +430,20 @@ class LinkingPanel(QWidget):
         def job(ctx: JobContext) -> tuple:
             if not path.is_file():
                 raise BadInput(f"{path}: no such file")
-            kb = KnowledgeBase.load(path, ctx)
-            return path, kb, load_or_build_index(kb, path, ctx)
+            # The cyclic garbage collector would scan the growing KB again and
+            # again, holding the interpreter lock (and the window) for most of
+            # a second each time on a large one; entities are plain tuples that
+            # reference counting frees. Once loaded, the KB is set aside from
+            # later collections (freeze) for the same reason.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                kb = KnowledgeBase.load(path, ctx)
+            finally:
+                if collecting:
+                    gc.enable()
+            gc.freeze()
+            return path, kb
 
         if wait:
             try:
@@ -453,9 +466,9 @@ class LinkingPanel(QWidget):
         )
 
     def _kb_loaded(self, result: tuple) -> None:
-        path, kb, index = result
+        path, kb = result
         self.loading_kb = None
-        self.kb, self.index, self.kb_path = kb, index, path
+        self.kb, self.kb_path = kb, path
         self.default_kb = path
         if self.settings is not None:
             self.settings.setValue("linking/kb", str(path.resolve()))
@@ -653,10 +666,13 @@ class LinkingPanel(QWidget):
         person added), the knowledge base's entities of that alias by prior."""
         if link.candidates:
             return list(link.candidates)
-        if self.index is None:
-            return []
-        found = sorted(self.index.get_candidates(link.mention), key=lambda c: -c.prior)
-        return [(c.entity_id, c.prior) for c in found]
+        return self.alias_candidates(link.mention)
+
+    def alias_candidates(self, mention: str) -> list[tuple[str, float]]:
+        """The entities named ``mention`` with their alias prior (as the alias
+        index gives them: one over the number of entities of that alias)."""
+        ids = list(dict.fromkeys(self.kb.by_name.get(mention, ()))) if self.kb else []
+        return [(i, 1.0 / len(ids)) for i in ids]
 
     def _show_candidates(self, link: Any) -> None:
         if link is None:
@@ -774,12 +790,8 @@ class LinkingPanel(QWidget):
             return
         start, end = span
         mention = self.doc_text[start:end]
-        candidates = []
-        if self.index is not None:
-            found = sorted(self.index.get_candidates(mention), key=lambda c: -c.prior)
-            candidates = [(c.entity_id, c.prior) for c in found]
         try:
-            link = self.store.add_link(self.doc_id, start, end, NIL, candidates)
+            link = self.store.add_link(self.doc_id, start, end, NIL, self.alias_candidates(mention))
         except BadInput as e:
             self.message.emit(str(e))
             return
