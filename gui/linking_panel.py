@@ -967,6 +967,8 @@ class LinkingPanel(QWidget):
         return n
 
     def shutdown(self) -> None:
-        """Stop the linking process (the window is closing)."""
+        """Stop the linking process (the window is closing, and with it the
+        project: a job's late signals find no project to show)."""
         self.runner.cancel(OWNER)
         self.linker.close()
+        self.project = self.store = None
