@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from core.errors import BadInput
 from core.jobs import JobContext
-from core.linking.link_process import LinkProcess
+from core.linking.link_process import KbReadingContext, LinkProcess
 from core.linking.queries import NIL
 from core.store.links import Links
 from gui.jobs import JobRunner, PartialsTo
@@ -438,7 +438,7 @@ class LinkingPanel(QWidget):
             collecting = gc.isenabled()
             gc.disable()
             try:
-                kb = KnowledgeBase.load(path, ctx)
+                kb = KnowledgeBase.load(path, KbReadingContext(path, ctx))
             finally:
                 if collecting:
                     gc.enable()

@@ -134,3 +134,15 @@ def test_the_window_side_of_linking_never_imports_tensorflow(tmp_path) -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_reading_a_kb_reports_lines_of_lines(kb_file) -> None:
+    from core.linking.kb import read_kb
+    from core.linking.link_process import KbReadingContext
+
+    seen = []
+    ctx = KbReadingContext(kb_file, JobContext(lambda d, t, m: seen.append((d, t))))
+    ctx.report(2, kb_file.stat().st_size, "reading the knowledge base")  # read_kb's units
+    ctx.report(1, 6, "indexing aliases")  # other reports pass through
+    assert seen == [(2, 3), (1, 6)]
+    assert len(list(read_kb(kb_file, ctx))) == 3

@@ -29,6 +29,33 @@ BASELINE_ORIGIN = "alias-prior@1"
 CANCEL_GRACE_SECONDS = 3.0
 
 
+class KbReadingContext(JobContext):
+    """Progress of reading a KB file as (lines read, lines in the file):
+    :func:`core.linking.kb.read_kb` reports lines read against the file's size
+    in bytes, which would leave a progress bar near zero. Counting the lines
+    first takes a fraction of a second even for the full CCKS KB."""
+
+    def __init__(self, path: str | Path, outer: JobContext) -> None:
+        super().__init__()
+        self.outer = outer
+        self.size = Path(path).stat().st_size
+        with open(path, "rb") as f:
+            self.lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+    def report(self, done: int, total: int, message: str = "") -> None:
+        self.outer.report(done, max(self.lines, done) if total == self.size else total, message)
+
+    def check_cancelled(self) -> None:
+        self.outer.check_cancelled()
+
+    def cancel(self) -> None:
+        self.outer.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.outer.cancelled
+
+
 def _file_key(path: Path) -> tuple:
     st = path.stat()
     return (str(path.resolve()), st.st_mtime_ns, st.st_size)
@@ -52,7 +79,7 @@ class _Cache:
         key = _file_key(Path(path))
         if key != self.kb_key:
             self.kb = self.index = self.kb_key = None  # free the old one first
-            kb = KnowledgeBase.load(path, ctx)
+            kb = KnowledgeBase.load(path, KbReadingContext(path, ctx))
             self.index = load_or_build_index(kb, path, ctx)
             self.kb, self.kb_key = kb, key
         return self.kb, self.index
