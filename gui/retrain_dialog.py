@@ -1,5 +1,9 @@
 """Retraining the current model on the reviewed documents: a live loss curve,
-held-out F1 before and after, the new model version saved and used."""
+held-out F1 before and after, the new model version saved and used.
+
+The training runs in a model process (:mod:`core.triples.model_process`), never
+in the window's process: importing TensorFlow and tracing would freeze the
+window."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from core.jobs import format_duration  # noqa: E402
+from core.triples.model_process import ModelProcess  # noqa: E402
 from gui.jobs import JobRunner  # noqa: E402
 
 OWNER = "retrain"
@@ -32,9 +37,19 @@ class RetrainDialog(QDialog):
     model_saved = Signal(str)  # folder of the new model version
 
     def __init__(
-        self, runner: JobRunner, project: Any, model_dir: Path, models_root: Path, parent=None
+        self,
+        runner: JobRunner,
+        project: Any,
+        model_dir: Path,
+        models_root: Path,
+        parent=None,
+        models: ModelProcess | None = None,
     ):
+        """``models``: the model process to train in; without one, each
+        retraining starts its own and stops it when done, which also frees the
+        memory the training took."""
         super().__init__(parent)
+        self.models = models
         self.setWindowTitle("Retrain on reviewed documents")
         self.runner, self.project, self.model_dir, self.models_root = (
             runner,
@@ -93,7 +108,6 @@ class RetrainDialog(QDialog):
 
     def start(self) -> None:
         from core.formats.duie import read_sentences
-        from core.triples.retrain import retrain_on_reviewed
         from core.triples.training import TrainSettings
 
         tmp = Path(tempfile.mkdtemp()) / "reviewed.jsonl"
@@ -105,15 +119,23 @@ class RetrainDialog(QDialog):
             learning_rate=5e-5,
             warmup_steps=20,
         )
-        base, root = self.model_dir, self.models_root
+        base, root, shared = self.model_dir, self.models_root, self.models
         self.steps, self.losses = [], []
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.result.setText(f"Training on {len(reviewed)} reviewed documents…")
 
+        def retrain(ctx):
+            models = shared if shared is not None else ModelProcess()
+            try:
+                return models.retrain(base, reviewed, root, settings, ctx)
+            finally:
+                if shared is None:
+                    models.close()  # on the worker thread: stopping it may take a moment
+
         self.runner.submit(
             OWNER,
-            lambda ctx: retrain_on_reviewed(base, reviewed, root, settings, ctx),
+            retrain,
             name="Retraining on reviewed documents",
             tensorflow=True,
             on_partial=self._on_loss,

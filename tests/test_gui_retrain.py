@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -14,12 +18,10 @@ from tests.conftest import write_jsonl  # noqa: E402
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def dialog(qtbot, tmp_path, tiny_model_dir):
-    from core.store import Project
-    from gui.jobs import JobRunner
-    from gui.retrain_dialog import RetrainDialog
+ROOT = Path(__file__).resolve().parents[1]
 
+
+def reviewed_records() -> list[dict]:
     # 25 reviewed documents: 20 to train on (10 steps of 2), 5 held out.
     spo = {
         "subject": "甲",
@@ -28,12 +30,20 @@ def dialog(qtbot, tmp_path, tiny_model_dir):
         "object": "乙",
         "object_type": "人物",
     }
-    records = [
+    return [
         {"text": f"甲是乙的作者{'。' * (i % 5)}", "spo_list": [spo], "reviewed": True}
         for i in range(25)
     ]
+
+
+@pytest.fixture
+def dialog(qtbot, tmp_path, tiny_model_dir):
+    from core.store import Project
+    from gui.jobs import JobRunner
+    from gui.retrain_dialog import RetrainDialog
+
     project = Project.open(tmp_path / "p.kgs", create=True)
-    project.import_file(write_jsonl(tmp_path / "reviewed.jsonl", records))
+    project.import_file(write_jsonl(tmp_path / "reviewed.jsonl", reviewed_records()))
     runner = JobRunner()
     d = RetrainDialog(runner, project, tiny_model_dir, tmp_path / "models")
     qtbot.addWidget(d)
@@ -77,3 +87,54 @@ def test_cancel_stops_the_training_and_saves_nothing(dialog, qtbot, tmp_path) ->
     qtbot.waitUntil(dialog.start_button.isEnabled)
     assert not (tmp_path / "models" / "triples-v2").exists()
     assert dialog.project.models() == [] and dialog.project.runs() == []
+
+
+def test_retraining_never_imports_tensorflow_into_the_window_process(
+    tmp_path, tiny_model_dir
+) -> None:
+    # In a fresh interpreter: this test process imported TensorFlow to build the model.
+    records = write_jsonl(tmp_path / "reviewed.jsonl", reviewed_records())
+    code = textwrap.dedent(
+        """
+        import os, sys, time
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from pathlib import Path
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+        from core.store import Project
+        from gui.jobs import JobRunner
+        from gui.retrain_dialog import RetrainDialog
+
+        app = QApplication([])
+        records, model_dir, tmp = map(Path, sys.argv[1:4])
+        project = Project.open(tmp / "p.kgs", create=True)
+        project.import_file(records)
+        runner = JobRunner()
+        dialog = RetrainDialog(runner, project, model_dir, tmp / "models")
+        dialog.epochs.setValue(1)
+        dialog.batch_size.setValue(2)
+        saved = []
+        dialog.model_saved.connect(saved.append)
+        dialog.show()
+        dialog.start()
+        deadline = time.monotonic() + 120
+        while not saved and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+        assert saved, dialog.result.text()
+        assert dialog.losses and "after" in dialog.result.text()
+        assert [m["version"] for m in project.models()] == ["2"]
+        assert "tensorflow" not in sys.modules, "tensorflow imported"
+        runner.shutdown()
+        project.close()
+        print("ok")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(records), str(tiny_model_dir), str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert out.stdout.strip() == "ok", out.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.jobs import JobContext
+from core.jobs import Cancelled, JobContext
 from core.triples.model_process import ModelProcess
 from tests.conftest import TEXTS
 
@@ -29,3 +29,78 @@ def test_child_process_predictions_equal_in_process_ones(tiny_model, tiny_model_
     got = {doc: [t.key() for t in ts] for _, batch in parts for doc, ts in batch}
     expected = {i: [t.key() for t in ts] for i, ts in enumerate(tiny_model.extract(TEXTS))}
     assert got == expected
+
+
+def _reviewed(n: int) -> list:
+    from core.formats.duie import Sentence, Span, Triple
+
+    return [
+        Sentence(
+            f"甲是乙的作者{'。' * i}",
+            [Triple("甲", "作者", "乙", subject_span=Span(0, 1), object_span=Span(2, 3))],
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.fixture(scope="module")
+def models():
+    process = ModelProcess()
+    yield process
+    process.close()
+
+
+def test_retraining_in_the_child_streams_loss_points_and_saves_a_new_version(
+    models, tiny_model_dir, tmp_path
+) -> None:
+    from core.triples.training import TrainSettings
+
+    progress, losses = [], []
+    # 12 reviewed documents: 10 to train on in 5 steps of 2 per epoch, 2 held out.
+    result = models.retrain(
+        tiny_model_dir,
+        _reviewed(12),
+        tmp_path / "models",
+        TrainSettings(epochs=2, batch_size=2, learning_rate=1e-3, warmup_steps=1),
+        JobContext(lambda d, t, m: progress.append((d, t, m)), losses.append),
+    )
+    folder = tmp_path / "models" / "triples-v2"
+    assert result["out"] == str(folder) and result["version"] == "2"
+    assert result["train_documents"] == 10 and result["dev_documents"] == 2
+    assert {"precision", "recall", "f1"} <= set(result["before"]) & set(result["after"])
+    assert [e["epoch"] for e in result["history"]] == [1, 2]
+    assert len(losses) == 1 and losses[0]["step"] == 10 and losses[0]["loss"] > 0
+    assert progress[-1][:2] == (9, 10) and "epoch 2/2" in progress[-1][2]
+    assert (folder / "model.json").is_file()
+    # the core job's errors arrive as readable messages
+    with pytest.raises(RuntimeError, match="review at least 5"):
+        models.retrain(tiny_model_dir, _reviewed(3), tmp_path / "models")
+
+
+def test_cancelling_a_retraining_stops_it_and_saves_nothing(
+    models, tiny_model_dir, tmp_path
+) -> None:
+    from core.triples.training import TrainSettings
+
+    seen = []
+
+    def on_progress(done: int, total: int, message: str) -> None:
+        seen.append(done)
+        if "epoch" in message and done >= 2:
+            ctx.cancel()
+
+    ctx = JobContext(on_progress)
+    with pytest.raises(Cancelled):
+        models.retrain(
+            tiny_model_dir,
+            _reviewed(12),
+            tmp_path / "models",
+            TrainSettings(epochs=50, batch_size=2, learning_rate=1e-3, warmup_steps=1),
+            ctx,
+        )
+    assert max(seen) < 10  # stopped within the first epochs of 250 steps
+    # the child noticed the cancel between steps: it was not stopped by force
+    assert models._process is not None and models._process.is_alive()
+    assert not (tmp_path / "models" / "triples-v2").exists()
+    # the process serves the next request (the cancel does not linger)
+    assert models.predict_documents(tiny_model_dir, [(0, TEXTS[0])])[1] == 1

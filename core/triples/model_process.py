@@ -4,23 +4,65 @@ Importing TensorFlow, building a network and tracing it hold Python's global
 interpreter lock for hundreds of milliseconds at a time; in a thread of the
 window's process that freezes the window. A child process owns TensorFlow
 instead: it loads each model folder once and keeps it, and answers requests
-sent over a pipe. The parent only forwards progress, results and cancellation,
-so the window's process never imports TensorFlow at all.
+sent over a pipe. Retraining on reviewed documents runs there too, streaming
+progress and loss points back. The parent only forwards progress, results and
+cancellation, so the window's process never imports TensorFlow at all.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.jobs import Cancelled, JobContext
 
+if TYPE_CHECKING:
+    from core.formats.duie import Sentence
+    from core.triples.training import TrainSettings
+
+# After a cancel, a retraining child that does not stop within this time (busy
+# importing TensorFlow, loading or evaluating a model) is stopped: cancelling
+# must stop the work. Between training steps it stops at once.
+RETRAIN_CANCEL_GRACE_SECONDS = 10.0
+
+
+class PipeContext(JobContext):
+    """The child's side of a job's context: progress and partial results go
+    over the pipe, and a "cancel" message from the parent is noticed at the
+    job's next ``report()`` or ``check_cancelled()``."""
+
+    def __init__(self, conn: Any) -> None:
+        super().__init__(
+            lambda done, total, message: conn.send(("progress", done, total, message)),
+            lambda value: conn.send(("partial", value)),
+        )
+        self.conn = conn
+
+    def check_cancelled(self) -> None:
+        while not self.cancelled and self.conn.poll():
+            if self.conn.recv()[0] == "cancel":
+                self.cancel()
+        super().check_cancelled()
+
+
+def _retrain(conn: Any, base_dir: str, reviewed: list, models_root: str, settings: Any) -> None:
+    from core.triples.retrain import retrain_on_reviewed
+
+    try:
+        result = retrain_on_reviewed(base_dir, reviewed, models_root, settings, PipeContext(conn))
+    except Cancelled:
+        conn.send(("cancelled", 0))
+    else:
+        conn.send(("result", result))
+
 
 def _serve(conn: Any) -> None:
-    """The child's loop: ("predict", folder, documents, batch_size) requests."""
+    """The child's loop: ("predict", folder, documents, batch_size) and
+    ("retrain", base_dir, reviewed, models_root, settings) requests."""
     from core.triples.annotate import load_model_cached, model_identity
 
     while True:
@@ -31,6 +73,12 @@ def _serve(conn: Any) -> None:
         if request[0] == "stop":
             return
         if request[0] == "cancel":  # arrived after its request had finished
+            continue
+        if request[0] == "retrain":
+            try:
+                _retrain(conn, *request[1:])
+            except Exception as e:
+                conn.send(("error", str(e) or type(e).__name__))
             continue
         _, folder, documents, batch_size = request
         try:
@@ -118,6 +166,67 @@ class ModelProcess:
                     return origin, message[1]
                 elif kind == "error":
                     raise RuntimeError(message[1])
+
+    def retrain(
+        self,
+        base_dir: str | Path,
+        reviewed: Sequence[Sentence],
+        models_root: str | Path,
+        settings: TrainSettings | None = None,
+        ctx: JobContext | None = None,
+    ) -> dict[str, Any]:
+        """:func:`core.triples.retrain.retrain_on_reviewed` in the child:
+        progress goes to ``ctx.report``, loss points (``{"step", "loss"}``) to
+        ``ctx.partial`` as they come. Returns its result (F1 before and after,
+        the new version and its folder); raises Cancelled once ``ctx`` is
+        cancelled, RuntimeError with the child's message when it fails."""
+        ctx = ctx or JobContext.null()
+        with self._lock:
+            conn = self._ensure()
+            ctx.report(0, 1, "starting the model process")
+            request = (str(base_dir), list(reviewed), str(models_root), settings)
+            conn.send(("retrain", *request))
+            cancelled_at: float | None = None
+
+            def cancel() -> None:
+                nonlocal cancelled_at
+                if cancelled_at is None:
+                    conn.send(("cancel",))
+                    cancelled_at = time.monotonic()
+
+            while True:
+                if not conn.poll(0.1):
+                    if ctx.cancelled:
+                        cancel()
+                        if time.monotonic() - cancelled_at > RETRAIN_CANCEL_GRACE_SECONDS:
+                            self._kill()
+                            raise Cancelled()
+                    if not self._process.is_alive():
+                        raise RuntimeError("the model process stopped unexpectedly")
+                    continue
+                message = conn.recv()
+                kind = message[0]
+                if kind == "partial":
+                    ctx.partial(message[1])
+                elif kind == "progress":
+                    try:
+                        ctx.report(message[1], message[2], message[3])
+                    except Cancelled:
+                        cancel()
+                elif kind == "cancelled":
+                    raise Cancelled()
+                elif kind == "result":
+                    if ctx.cancelled:
+                        raise Cancelled()
+                    return message[1]
+                elif kind == "error":
+                    raise RuntimeError(message[1])
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join(5)
+        self._process = None
 
     def close(self) -> None:
         with self._lock:
