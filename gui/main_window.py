@@ -351,7 +351,9 @@ class MainWindow(QMainWindow):
             return
         # New versions go next to the project, never into the shipped resources.
         root = Path(self.project.path).with_suffix(".models")
-        dialog = RetrainDialog(self.runner, self.project, self.triples.model_dir, root, self)
+        dialog = RetrainDialog(
+            self.runner, self.project, self.triples.model_dir, root, self, models=self.models
+        )
         dialog.model_saved.connect(self.set_model_dir)
         dialog.exec()
 
