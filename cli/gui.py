@@ -81,8 +81,8 @@ def screenshot(args: argparse.Namespace) -> int:
 
 def _show_linking(window, app) -> None:
     """The demo KB, and the demo linker's held-out queries added to the demo
-    project and linked now (in the linking process): the document with the
-    most linked mentions, its mention with the most candidates selected."""
+    project and linked now (in the linking process): a document with linked
+    and NIL mentions, its mention with the most candidates selected."""
     from core.linking.queries import Query, read_queries
     from core.store.links import Links
     from gui.linking_panel import DEMO_KB, DEMO_LINKER, SEARCH_OWNER
@@ -98,9 +98,14 @@ def _show_linking(window, app) -> None:
     panel.link_project(only_unlinked=False, wait=True)
     store = panel.store
 
-    def linked(doc_id: int) -> tuple[int, int]:
-        found = [x for x in store.links(doc_id) if not x.is_nil]
-        return (sum(len(x.candidates) > 1 for x in found), len(found))
+    def linked(doc_id: int) -> tuple[bool, int, int, int]:
+        # Linked and NIL mentions side by side show both highlights; then
+        # mentions with a choice of entities, then the most distinct entities.
+        found = store.links(doc_id)
+        kb_ids = {x.kb_id for x in found if not x.is_nil}
+        has_nil = any(x.is_nil for x in found)
+        choices = sum(len(x.candidates) > 1 for x in found)
+        return (bool(kb_ids) and has_nil, choices, len(kb_ids), len(found))
 
     best = max(window.project.all_document_ids(), key=linked, default=None)
     if best is None:
