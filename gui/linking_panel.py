@@ -188,8 +188,10 @@ class LinkingPanel(QWidget):
         importer.clicked.connect(self.import_dialog)
         top.addWidget(importer)
         exporter = QToolButton()
-        exporter.setText("Export CCKS")
+        exporter.setText("Export CCKS ▾")
         exporter.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # The style's own menu arrow is drawn over the text's last letter.
+        exporter.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         menu = QMenu(exporter)
         menu.addAction("All documents (statuses, scores, candidates)…", self.export_dialog)
         menu.addAction(
