@@ -153,6 +153,7 @@ class LinkingPanel(QWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(150)
         self._search_timer.timeout.connect(self.search)
+        self._results_query: str | None = None  # the search the entity list answers
         self._build()
         self._build_actions()
         self._restore_settings()
@@ -520,10 +521,11 @@ class LinkingPanel(QWidget):
             SEARCH_OWNER,
             job,
             quiet=True,
-            on_result=lambda rows: self._show_results(rows) if kb is self.kb else None,
+            on_result=lambda rows: self._show_results(rows, query) if kb is self.kb else None,
         )
 
-    def _show_results(self, rows: list) -> None:
+    def _show_results(self, rows: list, query: str | None = None) -> None:
+        self._results_query = query
         self.entity_model.set_rows(rows)
         if rows:
             self.entity_table.selectRow(0)
@@ -771,6 +773,13 @@ class LinkingPanel(QWidget):
         self._decide("Rejected", lambda x: self.store.reject(x.id))
 
     def link_to_search_result(self) -> None:
+        query = self.search_box.text().strip()
+        if query != self._results_query:
+            # The list still answers an earlier search (the search box was
+            # just typed in or filled by M): never link to one of those.
+            self._search_now()
+            self.message.emit(f"Searching for “{query}”: press L again when the results show.")
+            return
         row = self.entity_table.currentIndex().row()
         if not (0 <= row < len(self.entity_model.rows)):
             self.message.emit("Search the knowledge base (Ctrl+F) and select an entity first.")

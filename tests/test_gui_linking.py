@@ -252,3 +252,21 @@ def test_ccks_files_import_and_export_through_the_panel(window, qtbot, tmp_path)
     out = tmp_path / "out.jsonl"
     assert panel.export_file(out) == before + 1
     assert '"kb_id": "3"' in out.read_text(encoding="utf-8").splitlines()[-1]
+
+
+def test_l_never_links_to_the_results_of_an_earlier_search(window, qtbot) -> None:
+    panel = window.linking
+    doc = predict(window)
+    panel.search_box.setText("李白")
+    qtbot.waitUntil(lambda: [e.id for e in panel.entity_model.rows] == ["1", "2"])
+    select_text(panel, 6, 8)  # 长安: M fills the search with it
+    qtbot.keyClick(panel.text_view, Qt.Key.Key_M)
+    assert panel.search_box.text() == "长安"
+    panel.mention_table.setFocus()
+    qtbot.keyClick(panel.mention_table, Qt.Key.Key_L)  # the list still shows 李白
+    assert state(window, doc)[2] == ("长安", NIL, "added")
+    assert "press L again" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: [e.id for e in panel.entity_model.rows] == ["4"])
+    panel.mention_table.setFocus()
+    qtbot.keyClick(panel.mention_table, Qt.Key.Key_L)
+    assert state(window, doc)[2] == ("长安", "4", "added")
