@@ -302,6 +302,10 @@ class LinkingPanel(QWidget):
         kv.addLayout(row)
         self.entity_model = EntityTableModel(self)
         self.entity_table = _table(self.entity_model)
+        header = self.entity_table.horizontalHeader()
+        for column, width in ((0, 150), (1, 130)):  # long names and type lists elide: the id shows
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
         self.entity_table.selectionModel().currentRowChanged.connect(
             lambda *_: self._show_entity_description()
         )
