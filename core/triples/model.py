@@ -12,9 +12,6 @@ model folder is ever executed or unpickled.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -24,10 +21,13 @@ from typing import Any
 import numpy as np
 
 from core.compat import bert4keras
-from core.encoder.bert import read_bert_config
-from core.encoder.checkpoint import save_weights_float16
+from core.encoder.folder import (
+    read_model_folder,
+    write_model_folder,
+    write_model_json,
+)
 from core.encoder.samples import pad_ids
-from core.encoder.tokenizer import Encoding, Tokenizer, load_vocab, save_vocab
+from core.encoder.tokenizer import Encoding, Tokenizer
 from core.errors import BadInput
 from core.formats.duie import Span, Triple
 from core.jobs import JobContext
@@ -36,7 +36,6 @@ from core.triples.network import TripleNetwork, build_triple_network
 
 TASK = "triples"
 FORMAT_VERSION = 1
-WEIGHTS_FILE = "weights.h5"
 
 
 class ModelFolderError(BadInput):
@@ -151,64 +150,21 @@ class TripleModel:
 
     @classmethod
     def load(cls, folder: str | Path) -> TripleModel:
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise ModelFolderError(f"{folder}: not a folder (expected a KG Studio model folder)")
-        for name in ("model.json", "bert_config.json", "vocab.txt", WEIGHTS_FILE):
-            if not (folder / name).is_file():
-                raise ModelFolderError(
-                    f"{folder}: missing {name} (expected a KG Studio model folder)"
-                )
-        try:
-            meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            raise ModelFolderError(
-                f"{folder / 'model.json'}:{e.lineno}: invalid JSON ({e.msg})"
-            ) from None
-        info = TripleModelInfo.from_json(meta, str(folder / "model.json"))
-        config = read_bert_config(folder / "bert_config.json")
-        tokenizer = Tokenizer(load_vocab(folder / "vocab.txt"))
-        if len(tokenizer) != config["vocab_size"]:
-            raise ModelFolderError(
-                f"{folder}: vocab.txt has {len(tokenizer)} tokens, bert_config.json says "
-                f"{config['vocab_size']}"
-            )
-        network = build_triple_network(config, len(info.predicates))
-        network.train_model.load_weights(str(folder / WEIGHTS_FILE))
-        return cls(info, network, tokenizer, config)
+        found = read_model_folder(folder, ModelFolderError)
+        info = TripleModelInfo.from_json(found.meta, str(Path(folder) / "model.json"))
+        network = build_triple_network(found.config, len(info.predicates))
+        network.train_model.load_weights(str(found.weights))
+        return cls(info, network, found.tokenizer, found.config)
 
     def save(self, folder: str | Path) -> Path:
         """Write the model folder; a complete folder replaces the old one at once."""
-        folder = Path(folder)
-        tmp = folder.with_name(folder.name + ".saving")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
-        (tmp / "model.json").write_text(
-            json.dumps(self.info.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+        return write_model_folder(
+            folder, self.info.to_json(), self.bert_config, self.tokenizer, self.network.train_model
         )
-        (tmp / "bert_config.json").write_text(
-            json.dumps(self.bert_config, indent=2), encoding="utf-8"
-        )
-        save_vocab(tmp / "vocab.txt", self.tokenizer.vocab)
-        save_weights_float16(self.network.train_model, tmp / WEIGHTS_FILE)
-        if folder.exists():
-            old = folder.with_name(folder.name + ".old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, folder)
-        return folder
 
     def save_info(self, folder: str | Path) -> None:
         """Rewrite only ``model.json`` (thresholds, name...), atomically."""
-        from core.formats.jsonl import atomic_write_text
-
-        with atomic_write_text(Path(folder) / "model.json") as f:
-            f.write(json.dumps(self.info.to_json(), ensure_ascii=False, indent=2))
+        write_model_json(Path(folder), self.info.to_json())
 
     # -- extraction --------------------------------------------------------------------
 

@@ -1,0 +1,92 @@
+"""Model folders on disk, whatever the task: ``model.json`` (ours),
+``bert_config.json``, ``vocab.txt`` and ``weights.h5`` (docs/decisions/0002).
+
+Reading checks the folder before anything is built; writing fills a sibling
+folder and swaps it in, so a crash never leaves half a model in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.encoder.bert import read_bert_config
+from core.encoder.checkpoint import save_weights_float16
+from core.encoder.tokenizer import Tokenizer, load_vocab, save_vocab
+from core.errors import BadInput
+
+WEIGHTS_FILE = "weights.h5"
+FILES = ("model.json", "bert_config.json", "vocab.txt", WEIGHTS_FILE)
+
+
+@dataclass
+class FolderContents:
+    meta: dict[str, Any]  # model.json
+    config: dict[str, Any]  # bert_config.json
+    tokenizer: Tokenizer
+    weights: Path
+
+
+def read_model_folder(
+    folder: str | Path, error: type[BadInput], what: str = "KG Studio model folder"
+) -> FolderContents:
+    """Everything but the network; ``error`` is raised with a message naming
+    the folder and what is wrong."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise error(f"{folder}: not a folder (expected a {what})")
+    for name in FILES:
+        if not (folder / name).is_file():
+            raise error(f"{folder}: missing {name} (expected a {what})")
+    try:
+        meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise error(f"{folder / 'model.json'}:{e.lineno}: invalid JSON ({e.msg})") from None
+    config = read_bert_config(folder / "bert_config.json")
+    tokenizer = Tokenizer(load_vocab(folder / "vocab.txt"))
+    if len(tokenizer) != config["vocab_size"]:
+        raise error(
+            f"{folder}: vocab.txt has {len(tokenizer)} tokens, bert_config.json says "
+            f"{config['vocab_size']}"
+        )
+    return FolderContents(meta, config, tokenizer, folder / WEIGHTS_FILE)
+
+
+def write_model_json(folder: Path, meta: dict[str, Any]) -> None:
+    from core.formats.jsonl import atomic_write_text
+
+    with atomic_write_text(folder / "model.json") as f:
+        f.write(json.dumps(meta, ensure_ascii=False, indent=2))
+
+
+def write_model_folder(
+    folder: str | Path,
+    meta: dict[str, Any],
+    bert_config: dict[str, Any],
+    tokenizer: Tokenizer,
+    keras_model: Any,
+) -> Path:
+    """Write the whole folder; a complete folder replaces the old one at once."""
+    folder = Path(folder)
+    tmp = folder.with_name(folder.name + ".saving")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    write_model_json(tmp, meta)
+    (tmp / "bert_config.json").write_text(json.dumps(bert_config, indent=2), encoding="utf-8")
+    save_vocab(tmp / "vocab.txt", tokenizer.vocab)
+    save_weights_float16(keras_model, tmp / WEIGHTS_FILE)
+    if folder.exists():
+        old = folder.with_name(folder.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, folder)
+    return folder
