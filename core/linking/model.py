@@ -31,6 +31,7 @@ from core.encoder.folder import (
     write_model_folder,
     write_model_json,
 )
+from core.encoder.spans import char_to_token_span, pointer_spans
 from core.encoder.tokenizer import Tokenizer
 from core.errors import BadInput
 from core.jobs import JobContext
@@ -45,8 +46,6 @@ from core.linking.samples import (
     pair_arrays,
     pair_ids,
 )
-from core.triples.decode import Thresholds, decode_subjects
-from core.triples.samples import char_to_token_span
 
 TASK = "link"
 FORMAT_VERSION = 1
@@ -180,7 +179,6 @@ class LinkerModel:
         """Mention spans per text: (start, end, probability), in reading order."""
         matches = [index.find(t) for t in texts]
         windows = mention_windows(self.tokenizer, texts, matches, self.info.maxlen)
-        th = Thresholds(subject_start=self.info.mention_start, subject_end=self.info.mention_end)
         found: list[dict[tuple[int, int], float]] = [{} for _ in texts]
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].encoding.token_ids))
         for begin in range(0, len(order), batch_size):
@@ -191,7 +189,9 @@ class LinkerModel:
                 last = len(w.encoding.token_ids) - 2
                 spans = {
                     (span.start, span.end): min(span.start_prob, span.end_prob)
-                    for span in decode_subjects(p, 1, last, th)
+                    for span in pointer_spans(
+                        p, 1, last, self.info.mention_start, self.info.mention_end
+                    )
                     if span.end - span.start < self.info.max_free_tokens
                 }
                 # An alias match is a mention when the head gives its two ends

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.encoder.samples import pad_ids, padded_length
+from core.encoder.spans import char_to_token_span, window_starts
 from core.encoder.tokenizer import Encoding, Token, Tokenizer
 from core.linking.candidates import AliasMatch
 from core.linking.network import ALIAS_FEATURES
-from core.triples.decode import window_starts
-from core.triples.samples import char_to_token_span
 
 # The mention is marked in the ranker's input by these two characters; they are
 # kept in every linker vocabulary.

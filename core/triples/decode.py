@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.encoder.spans import TokenSpan, pointer_spans, window_starts
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -23,32 +25,12 @@ class Thresholds:
         return cls(**known)
 
 
-@dataclass(frozen=True)
-class TokenSpan:
-    """Tokens ``start..end`` inclusive, with the probability of each pointer."""
-
-    start: int
-    end: int
-    start_prob: float
-    end_prob: float
-
-
 def decode_subjects(
     probs: np.ndarray, first: int, last: int, th: Thresholds = Thresholds()
 ) -> list[TokenSpan]:
-    """``probs``: (length, 2) start / end probabilities. Every start above its
-    threshold pairs with the nearest end above its threshold at or after it.
-    Only tokens ``first..last`` (inclusive) are considered: [CLS], [SEP] and
-    padding never start or end a span."""
-    starts = np.where(probs[first : last + 1, 0] > th.subject_start)[0] + first
-    ends = np.where(probs[first : last + 1, 1] > th.subject_end)[0] + first
-    spans = []
-    for i in starts:
-        later = ends[ends >= i]
-        if len(later):
-            j = int(later[0])
-            spans.append(TokenSpan(int(i), j, float(probs[i, 0]), float(probs[j, 1])))
-    return spans
+    """Subject spans from (length, 2) start / end probabilities (see
+    ``pointer_spans``)."""
+    return pointer_spans(probs, first, last, th.subject_start, th.subject_end)
 
 
 def decode_objects(
@@ -67,11 +49,4 @@ def decode_objects(
     return out
 
 
-def window_starts(n_tokens: int, size: int, stride: int) -> list[int]:
-    """Start offsets of windows of ``size`` tokens covering ``n_tokens``; the last
-    window ends exactly at the end, so no token is left out."""
-    if n_tokens <= size:
-        return [0]
-    starts = list(range(0, n_tokens - size, stride))
-    starts.append(n_tokens - size)
-    return starts
+__all__ = ["Thresholds", "TokenSpan", "decode_objects", "decode_subjects", "window_starts"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.encoder.samples import pad_ids, padded_length
+from core.encoder.spans import char_to_token_span
 from core.encoder.tokenizer import Tokenizer
 from core.formats.duie import Sentence
 
@@ -25,25 +26,6 @@ def _occurrences(text: str, needle: str) -> list[int]:
         found.append(start)
         start = text.find(needle, start + 1)
     return found
-
-
-def char_to_token_span(
-    offsets: Sequence[tuple[int, int]], start: int, end: int
-) -> tuple[int, int] | None:
-    """Token indices (inclusive) of the tokens covering characters ``[start, end)``;
-    None when the span falls outside the encoded tokens."""
-    first = last = None
-    for i, (a, b) in enumerate(offsets):
-        if a == b:
-            continue
-        if first is None and a <= start < b:
-            first = i
-        if a < end <= b:
-            last = i
-            break
-    if first is None or last is None or last < first:
-        return None
-    return first, last
 
 
 def encode_training_sentence(
