@@ -9,9 +9,14 @@ Writes (all UTF-8 JSON lines, DuIE 1.0 style, schema of DuIE 1.0):
   resources/data/triples/dev.jsonl     held out: the other 10% of DuIE 1.0 + the
                                        DuIE 2.0 dev sentences with 1.0 predicates
   resources/data/triples/schema.jsonl  the DuIE 1.0 schema (all_50_schemas)
+  resources/data/triples/schema_duie2.json  the DuIE 2.0 schema: the predicates a
+                                       sentence with "source": "duie2" annotates
   resources/data/pretrain.txt          unlabelled text for MLM pre-training: every
                                        training text, the DuIE 2.0 test texts, and
-                                       knowledge-base descriptions; no dev text.
+                                       knowledge-base descriptions, the CMRC 2018 / DRCD
+                                       Wikipedia paragraphs; no dev text.
+Every sentence records its "source" (duie1 / duie2): DuIE 2.0 never annotates
+the eight predicates that only DuIE 1.0 has, so training masks them there.
 The split is fixed by a seed, so running this again gives the same files.
 """
 
@@ -56,11 +61,20 @@ def to_v1(record: dict, schema_types: dict[str, list[tuple[str, str]]]) -> dict 
         )
     if not spo_list:
         return None
-    return {"text": record["text"], "spo_list": spo_list}
+    return {"text": record["text"], "spo_list": spo_list, "source": "duie2"}
 
 
 def strip_v1(record: dict) -> dict:
-    return {"text": record["text"], "spo_list": record["spo_list"]}
+    return {"text": record["text"], "spo_list": record["spo_list"], "source": "duie1"}
+
+
+def mrc_contexts(folder: Path) -> list[str]:
+    """The Wikipedia paragraphs of the reading-comprehension sets (no questions)."""
+    texts = []
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        texts += [p["context"] for a in data["data"] for p in a["paragraphs"]]
+    return texts
 
 
 def kb_texts(path: Path) -> list[str]:
@@ -117,11 +131,13 @@ def main() -> None:
     write_jsonl(out / "triples" / "train.jsonl", train)
     write_jsonl(out / "triples" / "dev.jsonl", dev)
     shutil.copyfile(d / "duie1" / "all_50_schemas", out / "triples" / "schema.jsonl")
+    shutil.copyfile(d / "duie2" / "duie_schema.json", out / "triples" / "schema_duie2.json")
 
     corpus = [r["text"] for r in v1[n_dev_v1:]]
     corpus += [r["text"] for r in v2_train_all if r["text"] not in dev_texts]
     corpus += [r["text"] for r in read_lines(d / "duie2" / "duie_test1.json")]
     corpus += kb_texts(d / "ccks_kb" / "kb_data")
+    corpus += mrc_contexts(d / "mrc")
     corpus = [t.replace("\n", " ").strip() for t in corpus if t.strip() and t not in dev_texts]
     (out / "pretrain.txt").write_text("\n".join(corpus) + "\n", encoding="utf-8")
     print(
