@@ -41,3 +41,25 @@ def read_corpus(path: Path) -> Iterator[str]:
 def console_context() -> tuple[JobContext, ConsoleProgress]:
     bar = ConsoleProgress()
     return JobContext(bar), bar
+
+
+SOURCE_SCHEMA_HELP = (
+    'NAME=SCHEMA: sentences whose "source" is NAME annotate only the predicates '
+    "of SCHEMA (repeatable); their other predicates are neither learnt as absent "
+    "nor scored"
+)
+
+
+def source_schemas(values: list[str] | None) -> dict[str, frozenset[str]] | None:
+    """``--source-schema NAME=FILE`` options as source -> annotated predicates."""
+    from core.formats.duie import read_schema
+
+    if not values:
+        return None
+    sources: dict[str, frozenset[str]] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise UsageError(f"--source-schema {value}: expected NAME=SCHEMA_FILE")
+        sources[name] = frozenset(read_schema(existing_file(path, "source schema")).predicates)
+    return sources

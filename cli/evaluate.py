@@ -6,7 +6,7 @@ import argparse
 import json
 
 from cli import link
-from cli.common import console_context, existing_file
+from cli.common import SOURCE_SCHEMA_HELP, console_context, existing_file, source_schemas
 from cli.errors import UsageError
 
 
@@ -19,12 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--pred", help="DuIE file with predicted spo_list, same sentences in order")
     src.add_argument("--model", help="model folder: predict the gold texts now")
     t.add_argument("--by-predicate", action="store_true", help="also print a table per predicate")
+    t.add_argument("--source-schema", action="append", help=SOURCE_SCHEMA_HELP)
     t.set_defaults(handler=run)
     link.register_evaluate(kinds)
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.evaluation import score_triples
+    from core.evaluation import score_by_source
     from core.formats.duie import read_sentences
 
     gold = list(read_sentences(existing_file(args.gold, "gold data"), require_triples=True))
@@ -50,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
         finally:
             bar.close()
         predicted = [[t.key() for t in ts] for ts in results]
-    scores = score_triples(([t.key() for t in s.triples] for s in gold), predicted)
+    sources = source_schemas(args.source_schema)
+    by_source = score_by_source(
+        ((s.extra.get("source"), [t.key() for t in s.triples]) for s in gold), predicted, sources
+    )
+    scores = by_source["own"]
     if args.by_predicate:
         print(
             f"{'predicate':<12} {'gold':>6} {'pred':>6} {'correct':>8} {'P':>6} {'R':>6} {'F1':>6}"
@@ -62,5 +67,8 @@ def run(args: argparse.Namespace) -> int:
             )
     if not gold:
         raise UsageError(f"{args.gold}: no sentences")
-    print(json.dumps(scores.summary()))
+    summary = scores.summary()
+    if sources:
+        summary["by_source"] = {k: v.summary() for k, v in by_source.items() if k != "own"}
+    print(json.dumps(summary))
     return 0

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from cli import link
-from cli.common import console_context, existing_file
+from cli.common import SOURCE_SCHEMA_HELP, console_context, existing_file, source_schemas
 from cli.errors import UsageError
 
 
@@ -34,9 +34,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--lr",
         type=float,
         default=None,
-        help="peak learning rate (default 3e-4 from scratch, 5e-5 with --base)",
+        help="peak learning rate (default 1e-3 from scratch, 5e-5 with --base)",
     )
-    t.add_argument("--warmup", type=int, default=500, help="warm-up steps")
+    t.add_argument("--warmup", type=int, default=200, help="warm-up steps")
+    t.add_argument(
+        "--ema",
+        type=float,
+        default=0.0,
+        help="momentum of a moving average of the weights, evaluated and saved "
+        "in their place (default 0: the raw weights)",
+    )
+    t.add_argument("--ema-start", type=int, default=0, help="steps before the average starts")
+    t.add_argument("--source-schema", action="append", help=SOURCE_SCHEMA_HELP)
+    t.add_argument(
+        "--no-source-mask",
+        action="store_true",
+        help="with --source-schema: score each source on its predicates, but "
+        "train every sentence on every predicate",
+    )
     t.add_argument("--maxlen", type=int, default=160, help="tokens per window")
     t.add_argument("--seed", type=int, default=42)
     t.add_argument("--name", default=None, help="model name recorded in model.json")
@@ -68,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         cut_texts=(s.text for s in train) if args.cut_vocab and fixed is None else None,
         fixed_vocab=fixed,
     )
-    lr = args.lr or (5e-5 if args.base else 3e-4)
+    lr = args.lr or (5e-5 if args.base else 1e-3)
+    sources = source_schemas(args.source_schema)
     info = TripleModelInfo(
         predicates=schema.predicates,
         schema=[
@@ -98,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         learning_rate=lr,
         warmup_steps=args.warmup,
+        ema_momentum=args.ema,
+        ema_start=args.ema_start,
+        mask_sources=not args.no_source_mask,
         seed=args.seed,
     )
     ctx, bar = console_context()
@@ -107,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(record, ensure_ascii=False), flush=True)
 
     try:
-        result = train_triples(model, train, dev, out, settings, ctx, on_epoch=on_epoch)
+        result = train_triples(
+            model, train, dev, out, settings, ctx, on_epoch=on_epoch, sources=sources
+        )
     finally:
         bar.close()
     print(

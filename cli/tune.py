@@ -6,7 +6,7 @@ import argparse
 import json
 from dataclasses import asdict
 
-from cli.common import console_context, existing_file
+from cli.common import SOURCE_SCHEMA_HELP, console_context, existing_file, source_schemas
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--model", required=True, help="model folder")
     t.add_argument("--dev", required=True, help="held-out DuIE file (half tunes, half reports)")
     t.add_argument("--write", action="store_true", help="save the chosen thresholds in model.json")
+    t.add_argument("--source-schema", action="append", help=SOURCE_SCHEMA_HELP)
     t.set_defaults(handler=run)
     k = kinds.add_parser("link", help="linker: mention and NIL thresholds")
     k.add_argument("--model", required=True, help="linker folder")
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     model = TripleModel.load(args.model)
     ctx, bar = console_context()
     try:
-        result = tune_thresholds(model, dev, ctx)
+        result = tune_thresholds(model, dev, ctx, sources=source_schemas(args.source_schema))
     finally:
         bar.close()
     if args.write:

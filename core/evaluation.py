@@ -72,3 +72,43 @@ def score_triples(
                 counts = scores.by_predicate.setdefault(t[1], Counts())
                 setattr(counts, name, getattr(counts, name) + 1)
     return scores
+
+
+# Which predicates each data source annotates (source name -> predicates).
+# A sentence's ``source`` field selects its set; a source not listed annotates all.
+SourcePredicates = dict[str, frozenset[str]]
+
+
+def annotated_by(source: str | None, sources: SourcePredicates | None) -> frozenset[str] | None:
+    """The predicates a sentence of ``source`` annotates, or None for all."""
+    if not sources or source is None:
+        return None
+    return sources.get(source)
+
+
+def score_by_source(
+    gold: Iterable[tuple[str | None, Iterable[TripleKey]]],
+    predicted: Iterable[Iterable[TripleKey]],
+    sources: SourcePredicates | None,
+) -> dict[str, TripleScores]:
+    """Scores of sentences tagged with their source: ``together`` counts every
+    triple; ``own`` and one entry per source count, in each sentence, only the
+    predicates its source annotates (a predicted triple of a predicate the source
+    never labels is neither right nor wrong)."""
+    rows = [(source, list(g), list(p)) for (source, g), p in zip(gold, predicted, strict=True)]
+    result = {"together": score_triples((g for _, g, _ in rows), (p for _, _, p in rows))}
+
+    def kept(triples: list[TripleKey], allowed: frozenset[str] | None) -> list[TripleKey]:
+        return triples if allowed is None else [t for t in triples if t[1] in allowed]
+
+    own_g, own_p = [], []
+    for name in sorted({s or "" for s, _, _ in rows}):
+        chosen = [(g, p, annotated_by(s, sources)) for s, g, p in rows if (s or "") == name]
+        g_list = [kept(g, a) for g, _, a in chosen]
+        p_list = [kept(p, a) for _, p, a in chosen]
+        own_g += g_list
+        own_p += p_list
+        if name:
+            result[name] = score_triples(g_list, p_list)
+    result["own"] = score_triples(own_g, own_p)
+    return result

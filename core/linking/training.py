@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from core.compat import set_seed
-from core.encoder.optimizer import make_optimizer
+from core.encoder.optimizer import WeightAverage, make_optimizer
 from core.errors import BadInput
 from core.jobs import Cancelled, JobContext
 from core.linking.candidates import AliasIndex
@@ -165,11 +165,10 @@ def train_linker(
     n_pairs = int(n_pairs * (1 + settings.random_negatives) / 2)  # about, for the schedule
     steps_per_epoch = max(1, -(-n_pairs // settings.batch_size))
     total_steps = steps_per_epoch * settings.epochs
-    optimizer = make_optimizer(
-        settings.learning_rate, settings.warmup_steps, total_steps, settings.ema_momentum
-    )
+    optimizer = make_optimizer(settings.learning_rate, settings.warmup_steps, total_steps)
     train_model = model.network.train_model
     train_model.compile(optimizer=optimizer)
+    average = WeightAverage(train_model, settings.ema_momentum)
 
     progress: dict[str, Any] = {
         "epoch": 0,
@@ -183,10 +182,12 @@ def train_linker(
         progress = json.loads(progress_path.read_text())
         train_model.load_weights(str(state_dir / "weights.h5"))
         restore_optimizer(train_model, state_dir / "optimizer.npz")
+        average.restore(state_dir / "average.npz")
 
     def save_state() -> None:
         train_model.save_weights(str(state_dir / "weights.h5"))
         save_optimizer(optimizer, state_dir / "optimizer.npz")
+        average.save(state_dir / "average.npz")
         progress["settings"] = asdict(settings)
         tmp = progress_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(progress, indent=1))
@@ -245,6 +246,7 @@ def train_linker(
                         [m_ids, m_segs, m_feats, m_labels, m_mask, r_ids, r_segs, r_labels]
                     )
                 )
+                average.update(done + 1)
                 progress["losses"] = [*progress["losses"][-199:], loss]
                 if (done + 1) % 10 == 0:
                     ctx.partial(
@@ -253,8 +255,7 @@ def train_linker(
                 progress["step_in_epoch"] = k + 1
                 if progress["step_in_epoch"] % settings.save_every == 0:
                     save_state()
-            optimizer.apply_ema_weights()
-            try:
+            with average.applied():
                 scores = evaluate_linker(model, dev, kb, index, tune=True) if dev else None
                 record = {
                     "epoch": epoch + 1,
@@ -275,8 +276,6 @@ def train_linker(
                         "settings": asdict(settings),
                     }
                     model.save(out_dir)
-            finally:
-                optimizer.reset_old_weights()
             progress["history"].append(record)
             progress["epoch"] = epoch + 1
             progress["step_in_epoch"] = 0

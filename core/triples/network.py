@@ -49,6 +49,9 @@ def build_triple_network(
     subject_labels = layers.Input(shape=(None, 2), name="subject_labels")
     subject_ids = layers.Input(shape=(2,), dtype="int32", name="subject_ids")
     object_labels = layers.Input(shape=(None, n_predicates, 2), name="object_labels")
+    # 1 for the predicates a sentence's source annotates: an unannotated
+    # predicate is neither a positive nor a negative for the object head.
+    predicate_mask = layers.Input(shape=(n_predicates,), name="predicate_mask")
 
     hidden = bert.model.output
     subject_preds = layers.Dense(
@@ -100,23 +103,25 @@ def build_triple_network(
     )
 
     class TripleLoss(b4k.layers.Loss):
-        """Binary cross-entropy on both heads, averaged over real tokens."""
+        """Binary cross-entropy on both heads, averaged over real tokens; the
+        object head's only over the predicates the sentence's source annotates."""
 
         def compute_loss(self, inputs: list[Any], mask: Any = None) -> Any:
-            s_labels, o_labels, s_preds, o_preds, ids = inputs
+            s_labels, o_labels, s_preds, o_preds, ids, p_mask = inputs
             tokens = K.cast(K.greater(ids, 0), K.floatx())
             n_tokens = K.sum(tokens)
             s_loss = K.mean(K.binary_crossentropy(s_labels, s_preds), 2)
             s_loss = K.sum(s_loss * tokens) / n_tokens
-            o_loss = K.sum(K.mean(K.binary_crossentropy(o_labels, o_preds), 3), 2)
+            o_loss = K.mean(K.binary_crossentropy(o_labels, o_preds), 3)
+            o_loss = K.sum(o_loss * K.expand_dims(p_mask, 1), 2)
             o_loss = K.sum(o_loss * tokens) / n_tokens
             return s_loss + o_loss
 
     loss_out = TripleLoss(output_axis=[2, 3], name="triple_loss")(
-        [subject_labels, object_labels, subject_preds, object_preds, token_ids]
+        [subject_labels, object_labels, subject_preds, object_preds, token_ids, predicate_mask]
     )
     train_model = keras.models.Model(
-        [*bert.model.inputs, subject_labels, subject_ids, object_labels],
+        [*bert.model.inputs, subject_labels, subject_ids, object_labels, predicate_mask],
         loss_out,
         name="triple_train_model",
     )

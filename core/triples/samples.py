@@ -18,6 +18,8 @@ class TrainingSample:
     token_ids: list[int]
     # token span of a subject (start, end inclusive) -> its objects (start, end, predicate id)
     spo: dict[tuple[int, int], list[tuple[int, int, int]]]
+    # 1/0 per predicate id: which predicates the sentence's source annotates (None: all)
+    predicate_mask: np.ndarray | None = None
 
 
 def _occurrences(text: str, needle: str) -> list[int]:
@@ -33,6 +35,7 @@ def encode_training_sentence(
     sentence: Sentence,
     predicate_ids: dict[str, int],
     maxlen: int,
+    predicate_mask: np.ndarray | None = None,
 ) -> TrainingSample | None:
     """Align each triple with the encoded text. A triple whose strings cannot be
     found (or fall beyond ``maxlen``) is dropped; a sentence left with no
@@ -65,7 +68,7 @@ def encode_training_sentence(
             objects.append((o_tok[0], o_tok[1], pid))
     if not spo:
         return None
-    return TrainingSample(enc.token_ids, spo)
+    return TrainingSample(enc.token_ids, spo, predicate_mask)
 
 
 def training_batches(
@@ -96,7 +99,10 @@ def training_batches(
         subject_labels = np.zeros((len(chunk), length, 2), dtype="float32")
         subject_ids = np.zeros((len(chunk), 2), dtype="int32")
         object_labels = np.zeros((len(chunk), length, n_predicates, 2), dtype="float32")
+        predicate_mask = np.ones((len(chunk), n_predicates), dtype="float32")
         for i, sample in enumerate(chunk):
+            if sample.predicate_mask is not None:
+                predicate_mask[i] = sample.predicate_mask
             subjects = list(sample.spo)
             for s, e in subjects:
                 subject_labels[i, s, 0] = 1
@@ -106,4 +112,4 @@ def training_batches(
             for o_s, o_e, p in sample.spo[chosen]:
                 object_labels[i, o_s, p, 0] = 1
                 object_labels[i, o_e, p, 1] = 1
-        yield [token_ids, segment_ids, subject_labels, subject_ids, object_labels]
+        yield [token_ids, segment_ids, subject_labels, subject_ids, object_labels, predicate_mask]

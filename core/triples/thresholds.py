@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from core.evaluation import score_triples
+from core.evaluation import SourcePredicates, score_by_source
 from core.formats.duie import Sentence
 from core.jobs import JobContext
 from core.triples.decode import Thresholds
@@ -19,20 +19,30 @@ from core.triples.model import TripleModel
 STARTS = (0.6, 0.5, 0.4, 0.3, 0.2)
 
 
-def f1_with(model: TripleModel, sentences: Sequence[Sentence], th: Thresholds) -> float:
+def f1_with(
+    model: TripleModel,
+    sentences: Sequence[Sentence],
+    th: Thresholds,
+    sources: SourcePredicates | None = None,
+) -> float:
     saved = model.info.thresholds
     model.info.thresholds = th
     try:
         predicted = model.extract([s.text for s in sentences], batch_size=64)
     finally:
         model.info.thresholds = saved
-    return score_triples(
-        ([t.key() for t in s.triples] for s in sentences), ([t.key() for t in p] for p in predicted)
-    ).f1
+    return score_by_source(
+        ((s.extra.get("source"), [t.key() for t in s.triples]) for s in sentences),
+        ([t.key() for t in p] for p in predicted),
+        sources,
+    )["own"].f1
 
 
 def tune_thresholds(
-    model: TripleModel, sentences: Sequence[Sentence], ctx: JobContext | None = None
+    model: TripleModel,
+    sentences: Sequence[Sentence],
+    ctx: JobContext | None = None,
+    sources: SourcePredicates | None = None,
 ) -> dict:
     """Best thresholds on the even-numbered sentences; F1 of the current and
     the chosen thresholds on the odd-numbered ones."""
@@ -42,14 +52,14 @@ def tune_thresholds(
     results = []
     for k, th in enumerate(grid):
         ctx.report(k, len(grid), f"thresholds {th.subject_start}/{th.object_start}")
-        results.append((f1_with(model, tune, th), th))
+        results.append((f1_with(model, tune, th, sources), th))
     best_f1, best = max(results, key=lambda r: r[0])
     current = model.info.thresholds
     return {
         "thresholds": best,
         "tune_f1": best_f1,
-        "report_f1_before": f1_with(model, report, current),
-        "report_f1_after": f1_with(model, report, best),
+        "report_f1_before": f1_with(model, report, current, sources),
+        "report_f1_after": f1_with(model, report, best, sources),
         "grid": [(th.subject_start, th.object_start, round(f, 4)) for f, th in results],
         "tune_sentences": len(tune),
         "report_sentences": len(report),

@@ -1,8 +1,16 @@
 """Training a triple model: epochs of one-random-subject batches, Adam with
-warm-up and EMA, dev F1 after each epoch with the EMA weights, best model kept.
+warm-up, dev F1 after each epoch, best model kept. The weights evaluated are
+the weights saved: the raw ones, or a moving average when one is asked for
+(``ema_momentum`` > 0), which starts at ``ema_start`` steps so that it never
+averages the random initial weights.
 
-Resumable: ``out_dir/state/`` holds the raw weights, the optimizer (moments
-and EMA), and the position (epoch, step) after every ``save_every`` steps and
+Sentences may come from sources that annotate different predicate sets
+(DuIE 1.0 and 2.0): with ``sources`` given, a sentence's object loss covers
+only the predicates its ``source`` annotates, and dev F1 is reported on each
+source's own predicates (``own``, used to pick the best epoch) and on all.
+
+Resumable: ``OUT.state/`` holds the raw weights, the optimizer's moments, the
+average, and the position (epoch, step) after every ``save_every`` steps and
 on interruption. Running again with the same arguments continues exactly where
 it stopped: the batch order of an epoch is a function of (seed, epoch).
 """
@@ -19,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from core.compat import set_seed
-from core.encoder.optimizer import make_optimizer
+from core.encoder.optimizer import WeightAverage, make_optimizer
 from core.errors import BadInput
-from core.evaluation import TripleScores, score_triples
+from core.evaluation import SourcePredicates, TripleScores, annotated_by, score_by_source
 from core.formats.duie import Sentence
 from core.jobs import Cancelled, JobContext
 from core.resume import SigintFlag, restore_optimizer, save_optimizer
@@ -33,22 +41,47 @@ from core.triples.samples import encode_training_sentence, training_batches
 class TrainSettings:
     epochs: int = 20
     batch_size: int = 32
-    learning_rate: float = 3e-4
-    warmup_steps: int = 500
-    ema_momentum: float = 0.999
+    learning_rate: float = 1e-3
+    warmup_steps: int = 200
+    ema_momentum: float = 0.0  # 0: no averaging
+    ema_start: int = 0  # steps before the average starts
+    mask_sources: bool = True  # False: ``sources`` only score, they mask no loss
     seed: int = 42
     save_every: int = 100
     eval_batch_size: int = 64
 
 
 def evaluate_model(
-    model: TripleModel, sentences: Sequence[Sentence], ctx: JobContext | None = None
+    model: TripleModel,
+    sentences: Sequence[Sentence],
+    ctx: JobContext | None = None,
+    sources: SourcePredicates | None = None,
 ) -> TripleScores:
+    """Dev scores; with ``sources``, each sentence on its own source's predicates."""
+    return evaluate_by_source(model, sentences, ctx, sources)["own"]
+
+
+def evaluate_by_source(
+    model: TripleModel,
+    sentences: Sequence[Sentence],
+    ctx: JobContext | None = None,
+    sources: SourcePredicates | None = None,
+) -> dict[str, TripleScores]:
     predicted = model.extract([s.text for s in sentences], batch_size=64, ctx=ctx)
-    return score_triples(
-        ([t.key() for t in s.triples] for s in sentences),
+    return score_by_source(
+        ((s.extra.get("source"), [t.key() for t in s.triples]) for s in sentences),
         ([t.key() for t in p] for p in predicted),
+        sources,
     )
+
+
+def predicate_mask_for(
+    sentence: Sentence, predicates: Sequence[str], sources: SourcePredicates | None
+) -> np.ndarray | None:
+    allowed = annotated_by(sentence.extra.get("source"), sources)
+    if allowed is None:
+        return None
+    return np.array([p in allowed for p in predicates], dtype="float32")
 
 
 def train_triples(
@@ -60,6 +93,7 @@ def train_triples(
     ctx: JobContext | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
     keep_state: bool = True,
+    sources: SourcePredicates | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` in place; the best model by dev F1 is saved to ``out_dir``.
     With ``keep_state=False`` the resume state is deleted once training ends."""
@@ -73,7 +107,15 @@ def train_triples(
     samples = [
         s
         for s in (
-            encode_training_sentence(model.tokenizer, x, predicate_ids, model.info.maxlen)
+            encode_training_sentence(
+                model.tokenizer,
+                x,
+                predicate_ids,
+                model.info.maxlen,
+                predicate_mask_for(
+                    x, model.info.predicates, sources if settings.mask_sources else None
+                ),
+            )
             for x in train
         )
         if s is not None
@@ -83,21 +125,30 @@ def train_triples(
     steps_per_epoch = -(-len(samples) // settings.batch_size)
     total_steps = steps_per_epoch * settings.epochs
     train_model = model.network.train_model
-    optimizer = make_optimizer(
-        settings.learning_rate, settings.warmup_steps, total_steps, settings.ema_momentum
-    )
+    optimizer = make_optimizer(settings.learning_rate, settings.warmup_steps, total_steps)
     train_model.compile(optimizer=optimizer)
+    average = WeightAverage(train_model, settings.ema_momentum, settings.ema_start)
 
-    progress = {"epoch": 0, "step_in_epoch": 0, "history": [], "best_f1": -1.0, "losses": []}
+    progress: dict[str, Any] = {
+        "epoch": 0,
+        "step_in_epoch": 0,
+        "history": [],
+        "best_f1": -1.0,
+        "losses": [],
+        "epoch_loss": [0.0, 0],  # sum and count of this epoch's losses
+    }
     progress_path = state_dir / "progress.json"
     if progress_path.exists():
         progress = json.loads(progress_path.read_text())
         train_model.load_weights(str(state_dir / "weights.h5"))
         restore_optimizer(train_model, state_dir / "optimizer.npz")
+        average.restore(state_dir / "average.npz")
+        progress.setdefault("epoch_loss", [0.0, 0])
 
     def save_state() -> None:
         train_model.save_weights(str(state_dir / "weights.h5"))
         save_optimizer(optimizer, state_dir / "optimizer.npz")
+        average.save(state_dir / "average.npz")
         progress["settings"] = asdict(settings)
         tmp = progress_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(progress, indent=1))
@@ -128,7 +179,12 @@ def train_triples(
                 if sigint.raised:
                     raise KeyboardInterrupt
                 loss = float(train_model.train_on_batch(batch))
+                average.update(done + 1)
                 progress["losses"] = [*progress["losses"][-199:], loss]
+                progress["epoch_loss"] = [
+                    progress["epoch_loss"][0] + loss,
+                    progress["epoch_loss"][1] + 1,
+                ]
                 if (done + 1) % 10 == 0:
                     ctx.partial(
                         {"step": done + 1, "loss": float(np.mean(progress["losses"][-10:]))}
@@ -136,16 +192,22 @@ def train_triples(
                 progress["step_in_epoch"] = k + 1
                 if progress["step_in_epoch"] % settings.save_every == 0:
                     save_state()
-            # Evaluate and save with the averaged weights, then train on with the raw ones.
-            optimizer.apply_ema_weights()
-            try:
-                scores = evaluate_model(model, dev, ctx=None) if dev else None
+            # Evaluate and save the same weights (the average once it runs), then
+            # train on with the raw ones.
+            with average.applied():
+                by_source = evaluate_by_source(model, dev, None, sources) if dev else None
+                scores = by_source["own"] if by_source else None
+                loss_sum, loss_count = progress["epoch_loss"]
                 record = {
                     "epoch": epoch + 1,
-                    "loss": round(float(np.mean(progress["losses"][-steps_per_epoch:])), 5),
+                    "step": (epoch + 1) * steps_per_epoch,
+                    "loss": round(loss_sum / max(1, loss_count), 5),
                     "seconds": round(time.time() - epoch_started, 1),
+                    "averaged": average.active,
                     **(scores.summary() if scores else {}),
                 }
+                if by_source and sources:
+                    record["by_source"] = {k: v.summary() for k, v in by_source.items()}
                 f1 = scores.f1 if scores else float(epoch)
                 if f1 > progress["best_f1"]:
                     progress["best_f1"] = f1
@@ -159,11 +221,10 @@ def train_triples(
                         "settings": asdict(settings),
                     }
                     model.save(out_dir)
-            finally:
-                optimizer.reset_old_weights()
             progress["history"].append(record)
             progress["epoch"] = epoch + 1
             progress["step_in_epoch"] = 0
+            progress["epoch_loss"] = [0.0, 0]
             save_state()
             (out_dir.parent / (out_dir.name + ".history.json")).write_text(
                 json.dumps(progress["history"], indent=1)
