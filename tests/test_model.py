@@ -66,12 +66,69 @@ def test_long_text_is_read_in_windows_and_merged(tiny_model: TripleModel, monkey
     # overlap of the first two windows and must come out once.
     text = "子丑寅卯辰巳午未申酉甲乙子丑" + filler * 3 + "甲午乙"
     (triples,) = tiny_model.extract([text])
-    found = [(t.subject_span.start, t.object_span.start) for t in triples]
+    assert len(triples) == 1  # one (甲, 作者, 乙), found at several places
+    (t,) = triples
+    places = [(t.subject_span, t.object_span)] + [
+        (o.subject_span, o.object_span) for o in t.occurrences
+    ]
+    found = [(s.start, o.start) for s, o in places]
     last_jia, last_yi = text.rindex("甲"), text.rindex("乙")
     assert (10, 11) in found
     assert (last_jia, last_yi) in found
     assert len(found) == len(set(found))
-    assert all(text[t.subject_span.start : t.subject_span.end] == "甲" for t in triples)
+    assert all(text[s.start : s.end] == "甲" and text[o.start : o.end] == "乙" for s, o in places)
+
+
+def test_a_document_is_read_sentence_by_sentence(tiny_model: TripleModel, monkeypatch) -> None:
+    from core.encoder.tokenizer import Tokenizer
+
+    seen: list[list[str]] = []
+    real = tiny_model._predict
+
+    def spy(fn, *arrays):
+        if fn is tiny_model._encoder_fn:
+            tok: Tokenizer = tiny_model.tokenizer
+            seen.extend([tok.vocab[i] for i in row if i > 0] for row in arrays[0])
+        return real(fn, *arrays)
+
+    monkeypatch.setattr(tiny_model, "_predict", spy)
+    sentences = ["甲是乙的作者。", "丙丁戊己！", "“子丑？”寅卯", "辰巳午未"]
+    tiny_model.extract(["".join(sentences[:3]) + "\n" + sentences[3]])
+    # Every model input is one sentence between [CLS] and [SEP].
+    expected = ["甲是乙的作者。", "丙丁戊己！", "“子丑？”", "寅卯", "辰巳午未"]
+    tok = tiny_model.tokenizer
+    assert sorted(seen) == sorted(
+        [tok.vocab[i] for i in tok.encode(piece).token_ids] for piece in expected
+    )
+
+
+def test_the_same_triple_in_several_sentences_is_one_triple(tiny_model, monkeypatch) -> None:
+    _fake_pointer_network(tiny_model, monkeypatch)
+    text = "甲和乙。子丑甲乙！寅卯甲是乙"
+    (triples,) = tiny_model.extract([text])
+    assert [t.key()[::2] for t in triples] == [("甲", "乙")]
+    (t,) = triples
+    starts = sorted([t.subject_span.start] + [o.subject_span.start for o in t.occurrences])
+    assert starts == [0, 6, 11]
+    assert all(text[o.object_span.start] == "乙" for o in t.occurrences)
+
+
+def test_cancel_stops_a_long_document_between_batches(tiny_model, monkeypatch) -> None:
+    from core.jobs import Cancelled, JobContext
+
+    _fake_pointer_network(tiny_model, monkeypatch)
+    calls = []
+    ctx = JobContext(on_progress=lambda done, total, msg: calls.append(done))
+    real = tiny_model._predict
+
+    def cancel_after_first_batch(fn, *arrays):
+        ctx.cancel()
+        return real(fn, *arrays)
+
+    monkeypatch.setattr(tiny_model, "_predict", cancel_after_first_batch)
+    with pytest.raises(Cancelled):
+        tiny_model.extract(["甲和乙。" * 20_000], batch_size=8, ctx=ctx)
+    assert max(calls) <= 8 * len("甲和乙。")
 
 
 def test_batched_extraction_equals_one_text_at_a_time(tiny_model: TripleModel) -> None:

@@ -26,6 +26,7 @@ _TRIPLE_FIELDS = (
     "subject_span",
     "object_span",
     "score",
+    "occurrences",
 )
 
 
@@ -35,6 +36,15 @@ class Span:
 
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """Another place in the text where the same triple was found."""
+
+    subject_span: Span
+    object_span: Span
+    score: float | None = None
 
 
 @dataclass
@@ -50,6 +60,8 @@ class Triple:
     # Unknown fields, and DuIE 2.0's {"@value", slots} dicts under their own key.
     extra: dict[str, Any] = field(default_factory=dict)
     key_order: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    # The other places of the text where the same triple was found.
+    occurrences: list[Occurrence] = field(default_factory=list)
 
     def key(self) -> tuple[str, str, str]:
         return (self.subject, self.predicate, self.object)
@@ -93,6 +105,47 @@ def _span(value: Any, name: str, text: str, where: tuple[str, int | None], index
     return Span(value[0], value[1])
 
 
+def occurrence_to_json(o: Occurrence) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "subject_span": [o.subject_span.start, o.subject_span.end],
+        "object_span": [o.object_span.start, o.object_span.end],
+    }
+    if o.score is not None:
+        out["score"] = o.score
+    return out
+
+
+def _occurrences(
+    value: Any, text: str, where: tuple[str, int | None], index: int
+) -> list[Occurrence]:
+    if value is None:
+        return []
+    label = f"spo_list[{index}].occurrences"
+    if not isinstance(value, list):
+        raise FormatError(*where, f"{label}: expected a list, got {describe(value)}")
+    found = []
+    for k, item in enumerate(value):
+        if not isinstance(item, dict) or "subject_span" not in item or "object_span" not in item:
+            raise FormatError(
+                *where,
+                f"{label}[{k}]: expected an object with subject_span and object_span, "
+                f"got {describe(item)}",
+            )
+        score = item.get("score")
+        if score is not None and (not isinstance(score, int | float) or isinstance(score, bool)):
+            raise FormatError(
+                *where, f"{label}[{k}].score: expected a number, got {describe(score)}"
+            )
+        found.append(
+            Occurrence(
+                _span(item["subject_span"], f"occurrences[{k}].subject_span", text, where, index),
+                _span(item["object_span"], f"occurrences[{k}].object_span", text, where, index),
+                score,
+            )
+        )
+    return found
+
+
 def _triple_from_json(obj: Any, text: str, where: tuple[str, int | None], index: int) -> Triple:
     if not isinstance(obj, dict):
         raise FormatError(*where, f"spo_list[{index}]: expected an object, got {describe(obj)}")
@@ -130,6 +183,7 @@ def _triple_from_json(obj: Any, text: str, where: tuple[str, int | None], index:
         else None,
         # Kept as written (an int stays an int) so that round trips are exact.
         score=score,
+        occurrences=_occurrences(obj.get("occurrences"), text, where, index),
         extra=extra,
         key_order=tuple(obj),
     )
@@ -156,6 +210,8 @@ def _triple_to_json(t: Triple) -> dict[str, Any]:
         values["object_span"] = [t.object_span.start, t.object_span.end]
     if t.score is not None:
         values["score"] = t.score
+    if t.occurrences:
+        values["occurrences"] = [occurrence_to_json(o) for o in t.occurrences]
     for k, v in t.extra.items():
         if k not in _TRIPLE_FIELDS:
             values[k] = v

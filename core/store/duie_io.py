@@ -15,10 +15,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from core.formats.duie import Sentence, Span, Triple, sentence_from_json
+from core.formats.duie import Sentence, Span, Triple, occurrence_to_json, sentence_from_json
 from core.formats.errors import FormatError, describe
 from core.formats.jsonl import iter_jsonl
-from core.store.records import STATUSES, Annotation
+from core.store.records import OCCURRENCES, STATUSES, Annotation
 
 REVIEWED = "reviewed"
 _NAMES = ("subject", "predicate", "object")
@@ -126,6 +126,8 @@ def annotation_row(
     Without ``status``/``origin`` they come from the entry's own fields; else a
     scored triple is a prediction and an unscored one gold data, both "import"."""
     extra = dict(t.extra)
+    if t.occurrences:
+        extra[OCCURRENCES] = [occurrence_to_json(o) for o in t.occurrences]
     own_status, own_origin = extra.pop("status", None), extra.pop("origin", None)
     edited_from = _edited_from_key(extra.pop("edited_from", None))
     status = status or own_status or ("predicted" if t.score is not None else "accepted")
@@ -155,6 +157,7 @@ def annotation_row(
 
 def to_triple(a: Annotation, clean: bool = False) -> Triple:
     extra = dict(a.extra)
+    extra.pop(OCCURRENCES, None)
     if not clean:
         extra["status"] = a.status
         extra["origin"] = a.origin
@@ -171,6 +174,7 @@ def to_triple(a: Annotation, clean: bool = False) -> Triple:
         None if clean else a.score,
         extra,
         key_order=a.key_order,
+        occurrences=a.occurrences,
     )
 
 

@@ -6,9 +6,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.formats.duie import Span
+from core.formats.duie import Occurrence, Span
 
 STATUSES = ("predicted", "accepted", "edited", "rejected", "added")
+# Key of an annotation's other occurrences in its ``extra`` column.
+OCCURRENCES = "occurrences"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,19 @@ class Annotation:
     # What a model had proposed before a person first edited it:
     # (subject, predicate, object, s_start, s_end, o_start, o_end).
     edited_from: tuple | None = None
+
+    @property
+    def occurrences(self) -> list[Occurrence]:
+        """The other places of the text where the model found the same triple
+        (kept in ``extra``, so older projects need no migration)."""
+        found = []
+        for o in self.extra.get(OCCURRENCES) or []:
+            try:
+                s, e = o["subject_span"], o["object_span"]
+                found.append(Occurrence(Span(*s), Span(*e), o.get("score")))
+            except (KeyError, TypeError, ValueError):
+                continue
+        return found
 
     @classmethod
     def from_row(cls, r: Any) -> Annotation:

@@ -12,8 +12,9 @@ model folder is ever executed or unpickled.
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,11 @@ from core.encoder.folder import (
     write_model_json,
 )
 from core.encoder.samples import pad_ids
-from core.encoder.tokenizer import Encoding, Tokenizer
+from core.encoder.tokenizer import Encoding, Token, Tokenizer
 from core.errors import BadInput
-from core.formats.duie import Span, Triple
+from core.formats.duie import Occurrence, Span, Triple
 from core.jobs import JobContext
+from core.sentences import split_sentences
 from core.triples.decode import Thresholds, decode_objects, decode_subjects, window_starts
 from core.triples.network import TripleNetwork, build_triple_network
 
@@ -87,8 +89,12 @@ class TripleModelInfo:
 
 @dataclass
 class _Chunk:
+    """One model input: a sentence, or a window of a sentence too long for
+    ``maxlen``; offsets refer to the whole text."""
+
     text_index: int
     encoding: Encoding
+    chars: float  # the share of the text's characters it stands for (progress)
 
 
 class TripleModel:
@@ -168,15 +174,24 @@ class TripleModel:
 
     # -- extraction --------------------------------------------------------------------
 
-    def _chunks(self, texts: Sequence[str]) -> list[_Chunk]:
+    def _chunks(self, texts: Sequence[str]) -> Iterator[_Chunk]:
+        """Each text cut into sentences; a sentence longer than ``maxlen`` into
+        overlapping windows. Produced lazily, so a huge document starts at once
+        and cancelling never waits for the whole text to be tokenised."""
         size = self.info.maxlen - 2
         stride = max(1, size - size // 4)
-        chunks = []
         for i, text in enumerate(texts):
-            tokens = self.tokenizer.tokenize(text)
-            for start in window_starts(len(tokens), size, stride):
-                chunks.append(_Chunk(i, self.tokenizer.encode_tokens(tokens[start : start + size])))
-        return chunks
+            for a, b in split_sentences(text):
+                tokens = [
+                    Token(t.text, t.start + a, t.end + a)
+                    for t in self.tokenizer.tokenize(text[a:b])
+                ]
+                if not tokens:
+                    continue
+                starts = window_starts(len(tokens), size, stride)
+                for start in starts:
+                    encoding = self.tokenizer.encode_tokens(tokens[start : start + size])
+                    yield _Chunk(i, encoding, (b - a) / len(starts))
 
     def extract(
         self,
@@ -187,52 +202,71 @@ class TripleModel:
     ) -> list[list[Triple]]:
         """Triples for each text, with character spans into that text and a score.
 
-        Windows of all texts go through the encoder and subject head in
-        batches; the (window, subject) pairs of each batch then go through the
-        object head together, on the hidden states already computed. Texts
-        longer than ``maxlen`` are cut into overlapping windows and the results
-        merged."""
+        Texts are cut into sentences (the unit the model was trained on); the
+        sentences of all texts go through the encoder and subject head in
+        batches of similar length; the (sentence, subject) pairs of a batch then
+        go through the object head together, on the hidden states already
+        computed. The same (subject, predicate, object) found at several places
+        of a text is one triple: the best-scoring place in its spans, the others
+        in ``occurrences``. Cancellation is checked between batches."""
         ctx = ctx or JobContext.null()
-        th = self.info.thresholds
-        chunks = self._chunks(texts)
-        order = sorted(range(len(chunks)), key=lambda k: len(chunks[k].encoding.token_ids))
+        total = sum(len(t) for t in texts)
         found: list[dict[tuple, Triple]] = [{} for _ in texts]
-        for b in range(0, len(order), batch_size):
-            ctx.report(b, len(order), "extracting triples")
-            idx = order[b : b + batch_size]
-            ids = pad_ids([chunks[k].encoding.token_ids for k in idx], limit=self.info.maxlen)
-            subject_probs, hidden = self._predict(self._encoder_fn, ids, np.zeros_like(ids))
-            pairs = [
-                (row, span)
-                for row, k in enumerate(idx)
-                for span in decode_subjects(
-                    subject_probs[row], 1, len(chunks[idx[row]].encoding.token_ids) - 2, th
-                )
-            ]
-            # Every (window, subject) pair of the batch through the object head
-            # at once, on the hidden states already computed.
-            for p0 in range(0, len(pairs), pair_batch_size):
-                part = pairs[p0 : p0 + pair_batch_size]
-                rows = np.array([row for row, _ in part])
-                subj = np.array([[s.start, s.end] for _, s in part], dtype="int32")
-                object_probs = self._predict(self._head_fn, hidden[rows], subj)
-                for (row, s), probs in zip(part, object_probs, strict=True):
-                    chunk = chunks[idx[row]]
-                    n = len(chunk.encoding.token_ids)
-                    for o, p in decode_objects(probs, 1, n - 2, th):
-                        triple = self._triple(texts[chunk.text_index], chunk.encoding, s, o, p)
-                        key = (
-                            triple.subject_span.start,
-                            triple.subject_span.end,
-                            triple.predicate,
-                            triple.object_span.start,
-                            triple.object_span.end,
-                        )
-                        seen = found[chunk.text_index].get(key)
-                        if seen is None or (triple.score or 0) > (seen.score or 0):
-                            found[chunk.text_index][key] = triple
-        ctx.report(len(order), len(order), "done")
-        return [sorted(d.values(), key=_reading_order) for d in found]
+        chunks = self._chunks(texts)
+        done = 0.0
+        while True:
+            ctx.report(int(done), total, "extracting triples")
+            group = list(itertools.islice(chunks, batch_size * 32))
+            if not group:
+                break
+            order = sorted(range(len(group)), key=lambda k: len(group[k].encoding.token_ids))
+            for b in range(0, len(order), batch_size):
+                batch = [group[k] for k in order[b : b + batch_size]]
+                self._extract_batch(texts, batch, found, pair_batch_size)
+                done += sum(c.chars for c in batch)
+                ctx.report(min(int(done), total), total, "extracting triples")
+        ctx.report(total, total, "done")
+        return [merge_occurrences(d.values()) for d in found]
+
+    def _extract_batch(
+        self,
+        texts: Sequence[str],
+        batch: list[_Chunk],
+        found: list[dict[tuple, Triple]],
+        pair_batch_size: int,
+    ) -> None:
+        th = self.info.thresholds
+        ids = pad_ids([c.encoding.token_ids for c in batch], limit=self.info.maxlen)
+        subject_probs, hidden = self._predict(self._encoder_fn, ids, np.zeros_like(ids))
+        pairs = [
+            (row, span)
+            for row, chunk in enumerate(batch)
+            for span in decode_subjects(
+                subject_probs[row], 1, len(chunk.encoding.token_ids) - 2, th
+            )
+        ]
+        # Every (sentence, subject) pair of the batch through the object head
+        # at once, on the hidden states already computed.
+        for p0 in range(0, len(pairs), pair_batch_size):
+            part = pairs[p0 : p0 + pair_batch_size]
+            rows = np.array([row for row, _ in part])
+            subj = np.array([[s.start, s.end] for _, s in part], dtype="int32")
+            object_probs = self._predict(self._head_fn, hidden[rows], subj)
+            for (row, s), probs in zip(part, object_probs, strict=True):
+                chunk = batch[row]
+                n = len(chunk.encoding.token_ids)
+                for o, p in decode_objects(probs, 1, n - 2, th):
+                    triple = self._triple(texts[chunk.text_index], chunk.encoding, s, o, p)
+                    key = (
+                        triple.subject_span.start,
+                        triple.subject_span.end,
+                        triple.predicate,
+                        triple.object_span.start,
+                        triple.object_span.end,
+                    )
+                    seen = found[chunk.text_index].get(key)
+                    if seen is None or (triple.score or 0) > (seen.score or 0):
+                        found[chunk.text_index][key] = triple
 
     def _predict(self, fn: Any, *arrays: np.ndarray) -> Any:
         with self._lock:
@@ -259,3 +293,22 @@ class TripleModel:
 
 def _reading_order(t: Triple) -> tuple[int, int, str]:
     return (t.subject_span.start, t.object_span.start, t.predicate)  # type: ignore[union-attr]
+
+
+def merge_occurrences(triples: Iterable[Triple]) -> list[Triple]:
+    """One triple per (subject, predicate, object), in reading order: the
+    best-scoring place keeps the spans and score, every other place goes to
+    ``occurrences`` (in reading order)."""
+    groups: dict[tuple[str, str, str], list[Triple]] = {}
+    for t in sorted(triples, key=_reading_order):
+        groups.setdefault(t.key(), []).append(t)
+    merged = []
+    for group in groups.values():
+        best = max(group, key=lambda t: t.score or 0.0)
+        best.occurrences = [
+            Occurrence(t.subject_span, t.object_span, t.score)  # type: ignore[arg-type]
+            for t in group
+            if t is not best
+        ]
+        merged.append(best)
+    return sorted(merged, key=_reading_order)
