@@ -6,10 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-EPOCHS=${EPOCHS:-3}
+EPOCHS=${EPOCHS:-2}
+LONG_EPOCHS=${LONG_EPOCHS:-6}  # run D, also the "no pre-training" arm
 D=resources/data/triples
 common=(--train $D/train.jsonl --dev $D/dev.jsonl --schema $D/schema.jsonl
-        --config small --cut-vocab --epochs "$EPOCHS" --seed 42)
+        --config small --cut-vocab --seed 42)
 # Every run is scored on each source's own predicates; only D also masks the loss.
 scored=(--source-schema duie2=$D/schema_duie2.json)
 
@@ -19,7 +20,7 @@ run() {  # NAME ARGS...
   $PY main.py train triples "${common[@]}" "${scored[@]}" --out "runs/ab/$name" "$@"
 }
 
-run A-old-recipe  --lr 3e-4 --warmup 500 --ema 0.999 --no-source-mask
-run B-raw-weights --lr 3e-4 --warmup 500 --no-source-mask
-run C-lr1e-3      --lr 1e-3 --warmup 200 --no-source-mask
-run D-source-mask --lr 1e-3 --warmup 200
+run A-old-recipe  --epochs "$EPOCHS" --lr 3e-4 --warmup 500 --ema 0.999 --no-source-mask
+run B-raw-weights --epochs "$EPOCHS" --lr 3e-4 --warmup 500 --no-source-mask
+run C-lr1e-3      --epochs "$EPOCHS" --lr 1e-3 --warmup 200 --no-source-mask
+run D-source-mask --epochs "$LONG_EPOCHS" --lr 1e-3 --warmup 200

@@ -91,3 +91,17 @@ def test_each_source_is_scored_on_the_predicates_it_annotates() -> None:
     assert scores["own"].f1 == 1.0
     assert scores["together"].n_pred == 4 and scores["together"].n_correct == 3
     assert scores["duie2"].n_pred == 1 and scores["duie1"].n_gold == 2
+
+
+def test_some_training_sentences_end_with_a_full_stop_and_keep_their_spans() -> None:
+    from core.formats.duie import Sentence, Span, Triple
+    from core.triples.training import with_full_stops
+
+    t = Triple("甲", "作者", "乙", subject_span=Span(0, 1), object_span=Span(2, 3))
+    sentences = [Sentence(f"甲写乙{k}", [t]) for k in range(400)] + [Sentence("甲写乙。", [t])]
+    out = with_full_stops(sentences, 0.5, seed=1)
+    stopped = [s for s in out[:400] if s.text.endswith("。")]
+    assert 150 < len(stopped) < 250
+    assert out[400].text == "甲写乙。"
+    assert all(s.triples[0].subject_span == Span(0, 1) for s in out)
+    assert with_full_stops(sentences, 0.5, seed=1) == out
