@@ -104,3 +104,24 @@ def test_cancelling_a_retraining_stops_it_and_saves_nothing(
     assert not (tmp_path / "models" / "triples-v2").exists()
     # the process serves the next request (the cancel does not linger)
     assert models.predict_documents(tiny_model_dir, [(0, TEXTS[0])])[1] == 1
+
+
+def test_cancel_stops_the_child_inside_one_large_document(tiny_model_dir) -> None:
+    """Cancel is honoured between the model's batches, not only between
+    documents: a huge document is abandoned, nothing of it is delivered, and
+    the child answers the next request."""
+    import threading
+
+    parts: list = []
+    ctx = JobContext(on_partial=parts.append)
+    models = ModelProcess()
+    try:
+        models.predict_documents(tiny_model_dir, [(0, TEXTS[0])])  # model loaded
+        timer = threading.Timer(1.0, ctx.cancel)
+        timer.start()
+        with pytest.raises(Cancelled):
+            models.predict_documents(tiny_model_dir, [(1, "甲是乙的作者。" * 200_000)], ctx)
+        assert parts == []
+        assert models.predict_documents(tiny_model_dir, [(2, TEXTS[1])])[1] == 1
+    finally:
+        models.close()

@@ -60,6 +60,18 @@ def _retrain(conn: Any, base_dir: str, reviewed: list, models_root: str, setting
         conn.send(("result", result))
 
 
+def _pipe_context(conn: Any) -> JobContext:
+    """A context cancelled by a "cancel" message waiting on the pipe."""
+
+    def note_cancel(*_: Any) -> None:
+        while conn.poll():
+            if conn.recv()[0] == "cancel":
+                ctx.cancel()
+
+    ctx = JobContext(on_progress=note_cancel)
+    return ctx
+
+
 def _serve(conn: Any) -> None:
     """The child's loop: ("predict", folder, documents, batch_size) and
     ("retrain", base_dir, reviewed, models_root, settings) requests."""
@@ -85,15 +97,21 @@ def _serve(conn: Any) -> None:
             model = load_model_cached(folder)
             conn.send(("origin", model_identity(model)))
             done = 0
-            for begin in range(0, len(documents), batch_size):
-                if conn.poll() and conn.recv()[0] == "cancel":
-                    conn.send(("cancelled", done))
-                    break
-                chunk = documents[begin : begin + batch_size]
-                results = model.extract([text for _, text in chunk], batch_size=32)
-                done += len(chunk)
-                conn.send(("partial", [(d, t) for (d, _), t in zip(chunk, results, strict=True)]))
-                conn.send(("progress", done, len(documents)))
+            # Checked between the model's batches too, so that one huge document
+            # does not keep the child busy after Cancel.
+            watch = _pipe_context(conn)
+            try:
+                for begin in range(0, len(documents), batch_size):
+                    watch.report(done, len(documents))
+                    chunk = documents[begin : begin + batch_size]
+                    results = model.extract([text for _, text in chunk], batch_size=32, ctx=watch)
+                    done += len(chunk)
+                    conn.send(
+                        ("partial", [(d, t) for (d, _), t in zip(chunk, results, strict=True)])
+                    )
+                    conn.send(("progress", done, len(documents)))
+            except Cancelled:
+                conn.send(("cancelled", done))
             else:
                 conn.send(("done", done))
         except Exception as e:  # the parent turns it into a readable message
