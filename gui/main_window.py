@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
 
     def show_document(self, doc_id: int) -> None:
         self.tabs.setCurrentWidget(self.triples)
+        self.triples.views.setCurrentIndex(0)  # the text, not the statistics
         self.triples.show_document(doc_id)
 
     def set_model_dir(self, folder: str | Path) -> bool:

@@ -70,6 +70,7 @@ class TriplesPanel(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.models = models
+        self._syncing_list = False  # the list follows a document shown some other way
         # Documents whose predictions were stored but whose lines (and, for the
         # open one, the text and table) are not refreshed yet.
         self._pending: set[int] = set()
@@ -251,18 +252,25 @@ class TriplesPanel(QWidget):
             self._select_in_list(self.doc.id)
 
     def _select_in_list(self, doc_id: int) -> None:
+        """Make the list's current row the shown document, scrolled into view;
+        no current row if the filter leaves the document out. A flag rather
+        than blocked signals: the view must still hear of the change to
+        repaint the rows."""
         row = self.doc_model.row_of(doc_id)
-        if row is None:
-            return
-        index = self.doc_model.index(row)
         sm = self.doc_list.selectionModel()
-        sm.blockSignals(True)
-        sm.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        sm.blockSignals(False)
-        self.doc_list.scrollTo(index)
+        self._syncing_list = True
+        try:
+            if row is None:
+                sm.clear()
+                return
+            index = self.doc_model.index(row)
+            sm.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.doc_list.scrollTo(index)
+        finally:
+            self._syncing_list = False
 
     def _on_document_chosen(self, current, previous) -> None:
-        if current.isValid():
+        if current.isValid() and not self._syncing_list:
             self.show_document(self.doc_model.rows[current.row()].id)
 
     def show_document(self, doc_id: int, row: int = 0) -> None:
@@ -274,6 +282,13 @@ class TriplesPanel(QWidget):
             self.table.selectRow(max(0, min(row, len(self.doc.annotations) - 1)))
         self._select_in_list(doc_id)
         self._show_text()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        # Scrolling a list not shown yet (a project opened at start-up) may
+        # not take: do it again now that it has its size.
+        super().showEvent(event)
+        if self.doc is not None:
+            self._select_in_list(self.doc.id)
 
     def _show_empty(self) -> None:
         self.doc = None
@@ -325,9 +340,15 @@ class TriplesPanel(QWidget):
     def move_document(self, step: int) -> None:
         if self.doc is None or not self.doc_model.rows:
             return
+        rows = self.doc_model.rows
         row = self.doc_model.row_of(self.doc.id)
-        row = 0 if row is None else max(0, min(len(self.doc_model.rows) - 1, row + step))
-        self.show_document(self.doc_model.rows[row].id)
+        if row is None:
+            # The filter left the shown document out: its neighbour in reading order.
+            after = [k for k, d in enumerate(rows) if d.position > self.doc.position]
+            row = (after[0] if after else len(rows)) - (1 if step < 0 else 0)
+        else:
+            row += step
+        self.show_document(rows[max(0, min(len(rows) - 1, row))].id)
 
     def _after_edit(self, doc_id: int | None = None, row: int | None = None) -> None:
         keep = self.table.currentIndex().row() if row is None else row

@@ -192,3 +192,57 @@ def test_pre_annotate_shows_progress_and_cancels(
     # the human decision is untouched
     kept = [a for a in window.project.document(first).annotations if a.status == "accepted"]
     assert [(a.subject, a.predicate, a.object) for a in kept] == [("红豆", "歌手", "王菲")]
+
+
+# -- the document list and the document shown ----------------------------------------
+
+
+def list_row(panel) -> int:
+    """The list's current row, checked to be its only selected row too."""
+    current = panel.doc_list.currentIndex()
+    selected = [i.row() for i in panel.doc_list.selectionModel().selectedIndexes()]
+    assert selected == ([current.row()] if current.isValid() else [])
+    return current.row()
+
+
+def test_the_document_list_follows_every_move(window, qtbot, tmp_path) -> None:
+    panel = window.triples
+    ids = [d.id for d in window.project.documents()]
+
+    def shown_in_list() -> bool:
+        return list_row(panel) == panel.doc_model.row_of(panel.doc.id)
+
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)
+    assert panel.doc.id == ids[1] and shown_in_list()
+    qtbot.keyClick(panel.table, Qt.Key.Key_P)
+    assert panel.doc.id == ids[0] and shown_in_list()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)  # accept the rest, next unreviewed
+    assert panel.doc.id == ids[1] and shown_in_list()
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)
+    window.triples.undo()  # the acceptance was on the first document
+    assert panel.doc.id == ids[0] and shown_in_list()
+    window.triples.redo()
+    window.tabs.setCurrentWidget(window.graph)
+    window.show_document(ids[2])  # a double-click in the Graph tab
+    assert window.tabs.currentWidget() is panel
+    assert panel.doc.id == ids[2] and shown_in_list()
+
+    # A document the filter leaves out is shown with no list row current.
+    panel.filter_box.setCurrentIndex(1)  # unreviewed: the first one is not
+    qtbot.waitUntil(lambda: len(panel.doc_model.rows) == 2)
+    assert shown_in_list()
+    panel.show_document(ids[0])
+    assert list_row(panel) == -1
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)  # on to the next one the list holds
+    assert panel.doc.id == ids[1] and shown_in_list()
+
+    # Far down a long list, the row is scrolled into view.
+    panel.filter_box.setCurrentIndex(0)
+    many = [{"text": f"第{i}句：《红豆》是王菲演唱的歌曲"} for i in range(300)]
+    window.import_file(write_jsonl(tmp_path / "many.jsonl", many))
+    last = window.project.documents()[-1].id
+    window.show_document(last)
+    qtbot.wait(50)
+    current = panel.doc_list.currentIndex()
+    assert panel.doc_model.rows[current.row()].id == last
+    assert panel.doc_list.viewport().rect().contains(panel.doc_list.visualRect(current))
