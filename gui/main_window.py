@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.models = ModelProcess()
-        self.triples = TriplesPanel(self.runner, self.models)
+        self.triples = TriplesPanel(self.runner, self.models, settings=self.settings)
         self.triples.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.tabs.addTab(self.triples, "Triples")
         self.linking = LinkingPanel(self.runner, settings=self.settings)

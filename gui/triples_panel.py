@@ -7,10 +7,11 @@ widgets only show what the store holds afterwards.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,10 +67,17 @@ SHORTCUTS = [
 class TriplesPanel(QWidget):
     message = Signal(str)  # one line for the status bar
 
-    def __init__(self, runner: JobRunner, models: ModelProcess, parent=None) -> None:
+    def __init__(
+        self,
+        runner: JobRunner,
+        models: ModelProcess,
+        parent=None,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.models = models
+        self.settings = settings  # where the last shown document of each project is kept
         self._syncing_list = False  # the list follows a document shown some other way
         # Documents whose predictions were stored but whose lines (and, for the
         # open one, the text and table) are not refreshed yet.
@@ -200,10 +208,30 @@ class TriplesPanel(QWidget):
         self._pending.clear()
         self.refresh_documents()
         if self.doc_model.rows:
-            first = project.next_unreviewed(-1) or self.doc_model.rows[0].id
+            last = self._last_document()
+            first = last or project.next_unreviewed(-1) or self.doc_model.rows[0].id
             self.show_document(first)
         else:
             self._show_empty()
+
+    def _last_document_key(self) -> str:
+        # Hashed: a path's slashes and colons are not welcome in a settings key.
+        path = str(Path(self.project.path).resolve())
+        return "triples/last_document/" + hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
+
+    def _last_document(self) -> int | None:
+        """The document shown when this project was last open, if it still exists."""
+        if self.settings is None:
+            return None
+        try:
+            doc_id = int(self.settings.value(self._last_document_key(), -1))
+        except (TypeError, ValueError):
+            return None
+        return doc_id if doc_id >= 0 and self.project.texts([doc_id]) else None
+
+    def _remember_document(self, doc_id: int) -> None:
+        if self.settings is not None:
+            self.settings.setValue(self._last_document_key(), doc_id)
 
     def refresh_statistics(self) -> None:
         if self.project is not None and self.views.currentWidget() is self.statistics:
@@ -281,6 +309,7 @@ class TriplesPanel(QWidget):
         if self.doc.annotations:
             self.table.selectRow(max(0, min(row, len(self.doc.annotations) - 1)))
         self._select_in_list(doc_id)
+        self._remember_document(doc_id)
         self._show_text()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)

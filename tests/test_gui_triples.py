@@ -246,3 +246,41 @@ def test_the_document_list_follows_every_move(window, qtbot, tmp_path) -> None:
     current = panel.doc_list.currentIndex()
     assert panel.doc_model.rows[current.row()].id == last
     assert panel.doc_list.viewport().rect().contains(panel.doc_list.visualRect(current))
+
+
+def test_reopening_a_project_returns_to_the_document_you_were_on(window, tmp_path) -> None:
+    from gui.main_window import MainWindow
+
+    panel = window.triples
+    path = window.project.path
+    second = window.project.documents()[1].id
+    panel.show_document(second)
+    assert window.open_project(tmp_path / "other.kgs", create=True)
+    assert window.open_project(path)
+    assert panel.doc.id == second
+    assert list_row(panel) == panel.doc_model.row_of(second)
+
+    # After a restart too (a new window reading the same settings file).
+    window.close()
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    again = MainWindow(settings)
+    try:
+        assert again.open_project(path)
+        assert again.triples.doc.id == second
+    finally:
+        again.close()
+
+
+def test_a_document_that_is_gone_falls_back_to_the_first(window, tmp_path) -> None:
+    panel = window.triples
+    other = tmp_path / "gone.kgs"
+    assert window.open_project(other, create=True)
+    window.import_file(write_jsonl(tmp_path / "three.jsonl", SENTENCES))
+    panel.show_document(window.project.documents()[2].id)
+    window.project.close()
+    window.project = None
+    for leftover in tmp_path.glob("gone.kgs*"):
+        leftover.unlink()
+    assert window.open_project(other, create=True)  # the same path, a new project
+    window.import_file(write_jsonl(tmp_path / "one.jsonl", SENTENCES[:1]))
+    assert panel.doc.id == window.project.documents()[0].id
