@@ -31,11 +31,12 @@ from PySide6.QtWidgets import (
 
 from core.store.project import LOW_SCORE
 from core.triples.model_process import ModelProcess
-from gui.annotated_text import AnnotatedTextView, Highlight
+from gui.annotated_text import AnnotatedTextView, legend_html
 from gui.dialogs import EditTripleDialog, PredicatePicker
 from gui.jobs import JobRunner, PartialsTo
 from gui.preferences import model_with_thresholds
 from gui.statistics_view import StatisticsView
+from gui.triple_looks import arcs_for, span_styles
 from gui.triple_table import DocumentListModel, TripleTableModel, document_lines
 
 OWNER = "triples"
@@ -125,6 +126,14 @@ class TriplesPanel(QWidget):
         self.header = QLabel("Open a project or import a DuIE file (File menu).")
         self.header.setWordWrap(True)
         rv.addWidget(self.header)
+        self.legend = QLabel(legend_html())
+        self.legend.setToolTip(
+            "Blue: subject, orange: object. Solid underline: accepted, edited or added; "
+            "pale with a dashed underline: predicted, not reviewed yet; grey and struck "
+            "through: rejected. The selected triple is dark, its other places medium, "
+            "each joined by an arc (dashed: predicted, dotted grey: rejected)."
+        )
+        rv.addWidget(self.legend)
         self.text_view = AnnotatedTextView()
         self.text_view.text_selected.connect(self._on_text_selected)
         self.table_model = TripleTableModel(self)
@@ -334,23 +343,9 @@ class TriplesPanel(QWidget):
     def _show_text(self) -> None:
         if self.doc is None:
             return
-        highlights = []
-        for a in self.doc.annotations:
-            if a.status == "rejected":
-                continue
-            if a.subject_span:
-                highlights.append(Highlight(a.subject_span.start, a.subject_span.end, "subject"))
-            if a.object_span:
-                highlights.append(Highlight(a.object_span.start, a.object_span.end, "object"))
-        selected = None
         a = self.current_annotation()
-        if a is not None and a.subject_span and a.object_span:
-            selected = (
-                Highlight(a.subject_span.start, a.subject_span.end, "subject"),
-                Highlight(a.object_span.start, a.object_span.end, "object"),
-                a.predicate,
-            )
-        self.text_view.show_text(self.doc.text, highlights, selected)
+        styles = span_styles(self.doc.annotations, a.id if a is not None else None)
+        self.text_view.show_text(self.doc.text, styles, arcs_for(a) if a is not None else [])
         state = "reviewed" if self.doc.reviewed else "not reviewed yet"
         counts: dict[str, int] = {}
         for x in self.doc.annotations:

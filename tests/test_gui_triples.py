@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtGui import QTextCursor  # noqa: E402
+from PySide6.QtGui import QTextCharFormat, QTextCursor  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.conftest import write_jsonl  # noqa: E402
@@ -284,3 +284,86 @@ def test_a_document_that_is_gone_falls_back_to_the_first(window, tmp_path) -> No
     assert window.open_project(other, create=True)  # the same path, a new project
     window.import_file(write_jsonl(tmp_path / "one.jsonl", SENTENCES[:1]))
     assert panel.doc.id == window.project.documents()[0].id
+
+
+# -- how decisions and places are drawn ------------------------------------------------
+
+
+def formats_at(panel, start: int, end: int) -> list:
+    """The character formats drawn over exactly [start, end) of the text (no
+    character beyond the BMP in these texts: Qt and Python offsets agree)."""
+    found = []
+    for s in panel.text_view.extraSelections():
+        if (s.cursor.selectionStart(), s.cursor.selectionEnd()) == (start, end):
+            found.append(QTextCharFormat(s.format))  # a copy: the selection is a temporary
+    return found
+
+
+def test_a_rejected_triple_is_struck_through_and_never_drawn_live(window, qtbot) -> None:
+    panel = window.triples
+    text = panel.doc.text
+    album, song = (text.index("唱游"), text.index("唱游") + 2), (1, 3)
+    (before,) = formats_at(panel, *album)
+    assert not before.fontStrikeOut() and before.background().style() != Qt.BrushStyle.NoBrush
+    qtbot.keyClick(panel.table, Qt.Key.Key_J)
+    qtbot.keyClick(panel.table, Qt.Key.Key_X)  # 红豆 —所属专辑→ 唱游
+    assert statuses(window) == ["predicted", "rejected"]
+    # While selected the rejected triple is drawn grey and struck, with a dotted arc.
+    assert all(f.fontStrikeOut() for f in formats_at(panel, *album))
+    assert [(a.look, a.label) for a in panel.text_view.arcs] == [("rejected", "所属专辑")]
+    qtbot.keyClick(panel.table, Qt.Key.Key_K)  # the live triple selected
+    (after,) = formats_at(panel, *album)
+    assert after.fontStrikeOut()
+    assert after.background().style() == Qt.BrushStyle.NoBrush  # no subject / object colour
+    assert after.foreground().color().name() == "#8a8a8a"
+    # 红豆 is also the subject of the live triple: the live look wins there.
+    assert formats_at(panel, *song) and not any(f.fontStrikeOut() for f in formats_at(panel, *song))
+    assert [(a.look, a.label) for a in panel.text_view.arcs] == [("tentative", "歌手")]
+    qtbot.keyClick(panel.table, Qt.Key.Key_A)
+    (subject, *_) = [f for f in formats_at(panel, *song) if not f.fontWeight() > 400]
+    assert subject.underlineStyle() == subject.UnderlineStyle.SingleUnderline  # confirmed
+
+
+REPEATED = "王菲演唱了《红豆》。《红豆》是王菲的经典歌曲。后来王菲又唱了《红豆》。"
+
+
+def _span(word: str, k: int) -> list[int]:
+    at = -1
+    for _ in range(k + 1):
+        at = REPEATED.index(word, at + 1)
+    return [at, at + len(word)]
+
+
+def test_one_row_per_triple_with_all_its_places_highlighted(window, tmp_path) -> None:
+    song = {
+        "subject": "红豆",
+        "predicate": "歌手",
+        "object": "王菲",
+        "score": 0.9,
+        "subject_span": _span("红豆", 1),
+        "object_span": _span("王菲", 1),
+        "occurrences": [
+            {"subject_span": _span("红豆", 0), "object_span": _span("王菲", 0), "score": 0.8},
+            {"subject_span": _span("红豆", 2), "object_span": _span("王菲", 2), "score": 0.7},
+        ],
+    }
+    window.import_file(
+        write_jsonl(tmp_path / "rep.jsonl", [{"text": REPEATED, "spo_list": [song]}])
+    )
+    panel = window.triples
+    panel.show_document(window.project.documents()[-1].id)
+    assert panel.table_model.rowCount() == 1
+    for k in range(3):
+        for place in (_span("红豆", k), _span("王菲", k)):
+            marked = [f for f in formats_at(panel, *place) if f.fontWeight() > 400]
+            assert marked, (k, place)
+            # The best-scoring place is the strongest: white on the dark colour.
+            white = marked[-1].foreground().color().name() == "#ffffff"
+            assert white == (k == 1)
+    arcs = panel.text_view.arcs
+    assert [(a.subject, a.object, a.primary) for a in arcs] == [
+        (tuple(_span("红豆", 1)), tuple(_span("王菲", 1)), True),
+        (tuple(_span("红豆", 0)), tuple(_span("王菲", 0)), False),
+        (tuple(_span("红豆", 2)), tuple(_span("王菲", 2)), False),
+    ]
+    assert arcs[0].label == "歌手" and not arcs[1].label
