@@ -1,5 +1,6 @@
 """How the triples of a document are drawn: the look of every subject and
-object span and the arcs of the selected triple.
+object span, the arcs of the selected triple, and where a triple sits in the
+text.
 
 No Qt here: the decisions are plain data, so they can be tested without
 pixels; the text view only turns each one into a character format or a pen.
@@ -136,3 +137,24 @@ def arcs_for(annotation: Any) -> list[ArcSpec]:
         )
         for k, (s, o) in enumerate(places(annotation))
     ]
+
+
+def position_key(annotation: Any) -> tuple:
+    """Reading order: where the triple's primary place starts, then ends
+    (a triple without spans goes last)."""
+    spans = [x for x in (annotation.subject_span, annotation.object_span) if x is not None]
+    if not spans:
+        return (float("inf"), float("inf"))
+    return (min(x.start for x in spans), max(x.end for x in spans))
+
+
+def position_label(annotation: Any) -> str:
+    """Characters ``first–last`` (counted from 1) that the primary place
+    covers, subject and object together, with ``×n`` when the triple was
+    found at n places."""
+    start, end = position_key(annotation)
+    if start == float("inf"):
+        return "—"
+    label = f"{start + 1}–{end}"
+    n = len(places(annotation))
+    return f"{label} ×{n}" if n > 1 else label

@@ -7,6 +7,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QStringListModel, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from gui.triple_looks import places, position_key, position_label
+
 _ROOT = QModelIndex()
 
 STATUS_COLOURS = {
@@ -25,17 +27,65 @@ STATUS_MARKS = {
 }
 
 
+def _sort_key(column: int):
+    """The key of a column; ties keep reading order."""
+
+    def key(a: Any) -> tuple:
+        if column == TripleTableModel.POSITION:
+            return position_key(a)
+        values = {
+            1: a.subject,
+            2: a.predicate,
+            3: a.object,
+            4: (a.score is None, a.score or 0.0),  # unscored last
+            5: a.status,
+            6: a.origin,
+        }
+        return (values.get(column, ""), position_key(a))
+
+    return key
+
+
 class TripleTableModel(QAbstractTableModel):
-    COLUMNS = ("Subject", "Predicate", "Object", "Score", "Status", "Origin")
+    """One row per triple, however many places of the text it was found at.
+
+    Sorting reorders ``rows`` itself (no proxy model), so a view row is always
+    ``rows[row]``; the order chosen survives :meth:`set_rows`."""
+
+    COLUMNS = ("Position", "Subject", "Predicate", "Object", "Score", "Status", "Origin")
+    POSITION = 0
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.rows: list[Any] = []  # core.store Annotation objects
+        self._sort: tuple[int, Qt.SortOrder] | None = None
 
     def set_rows(self, rows: list[Any]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        if self._sort is not None:
+            self._sort_rows(*self._sort)
         self.endResetModel()
+
+    def row_of(self, ann_id: int) -> int | None:
+        return next((i for i, a in enumerate(self.rows) if a.id == ann_id), None)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.COLUMNS):
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        # Keep the view's current row and selection on the same triples.
+        before = self.persistentIndexList()
+        ids = [(self.rows[i.row()].id, i.column()) for i in before]
+        self._sort_rows(column, order)
+        row = {a.id: k for k, a in enumerate(self.rows)}
+        self.changePersistentIndexList(before, [self.index(row[i], c) for i, c in ids])
+        self.layoutChanged.emit()
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.rows.sort(key=_sort_key(column), reverse=descending)
 
     def rowCount(self, parent: QModelIndex = _ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.rows)
@@ -44,8 +94,12 @@ class TripleTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section == self.POSITION:
+            return "Characters the triple covers (from 1); ×n: found at n places"
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -55,22 +109,26 @@ class TripleTableModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return a.subject
+                return position_label(a)
             if col == 1:
-                return a.predicate
+                return a.subject
             if col == 2:
-                return a.object
+                return a.predicate
             if col == 3:
-                return "" if a.score is None else f"{a.score:.2f}"
+                return a.object
             if col == 4:
-                return f"{STATUS_MARKS.get(a.status, '')} {a.status}"
+                return "" if a.score is None else f"{a.score:.2f}"
             if col == 5:
+                return f"{STATUS_MARKS.get(a.status, '')} {a.status}"
+            if col == 6:
                 return a.origin
         if role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(STATUS_COLOURS.get(a.status, QColor("white")))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{a.subject_type} {a.subject} —{a.predicate}→ {a.object_type} {a.object}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
+            line = f"{a.subject_type} {a.subject} —{a.predicate}→ {a.object_type} {a.object}"
+            n = len(places(a))
+            return f"{line}\nfound at {n} places of the text" if n > 1 else line
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 4):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

@@ -145,6 +145,11 @@ class TriplesPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        # Reading order until the user clicks another column.
+        self.table.horizontalHeader().setSortIndicator(
+            TripleTableModel.POSITION, Qt.SortOrder.AscendingOrder
+        )
+        self.table.setSortingEnabled(True)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_text())
         self.table.doubleClicked.connect(lambda _: self.edit())
         split = QSplitter(Qt.Orientation.Vertical)
@@ -310,13 +315,18 @@ class TriplesPanel(QWidget):
         if current.isValid() and not self._syncing_list:
             self.show_document(self.doc_model.rows[current.row()].id)
 
-    def show_document(self, doc_id: int, row: int = 0) -> None:
+    def show_document(self, doc_id: int, row: int = 0, ann_id: int | None = None) -> None:
+        """Show a document with the triple ``ann_id`` selected, or if it is
+        gone (a new prediction replaced it) the ``row``-th one."""
         self.doc = self.project.document(doc_id)
         self.pending_subject = None
         self.pending_label.setText("")
         self.table_model.set_rows(self.doc.annotations)
         if self.doc.annotations:
-            self.table.selectRow(max(0, min(row, len(self.doc.annotations) - 1)))
+            found = self.table_model.row_of(ann_id) if ann_id is not None else None
+            self.table.selectRow(
+                found if found is not None else max(0, min(row, len(self.doc.annotations) - 1))
+            )
         self._select_in_list(doc_id)
         self._remember_document(doc_id)
         self._show_text()
@@ -327,6 +337,11 @@ class TriplesPanel(QWidget):
         super().showEvent(event)
         if self.doc is not None:
             self._select_in_list(self.doc.id)
+
+    def _current_place(self) -> dict[str, Any]:
+        """The selected triple, to select again after the document is re-read."""
+        a = self.current_annotation()
+        return {"row": self.table.currentIndex().row(), "ann_id": a.id if a else None}
 
     def _show_empty(self) -> None:
         self.doc = None
@@ -374,11 +389,14 @@ class TriplesPanel(QWidget):
             row += step
         self.show_document(rows[max(0, min(len(rows) - 1, row))].id)
 
-    def _after_edit(self, doc_id: int | None = None, row: int | None = None) -> None:
-        keep = self.table.currentIndex().row() if row is None else row
-        doc_id = doc_id if doc_id is not None else self.doc.id
-        self.show_document(doc_id, row=keep)
-        self.refresh_document_row(doc_id)
+    def _after_edit(self, ann_id: int | None = None) -> None:
+        """Show the open document as stored now, ``ann_id`` (or the same
+        triple as before) selected, and its line in the list."""
+        place = self._current_place()
+        if ann_id is not None:
+            place["ann_id"] = ann_id
+        self.show_document(self.doc.id, **place)
+        self.refresh_document_row(self.doc.id)
 
     def refresh_document_row(self, doc_id: int) -> None:
         """One document's line in the list, after an edit: re-reading the whole
@@ -400,14 +418,17 @@ class TriplesPanel(QWidget):
             self._replaced_meanwhile()
             return
         self.message.emit(f"{status}: {a.subject} —{a.predicate}→ {a.object}")
+        # On to the next row as it was shown before: the change may move this
+        # one (the table sorted by status).
         row = self.table.currentIndex().row()
-        self._after_edit(row=min(row + 1, len(self.table_model.rows) - 1))
+        rows = self.table_model.rows
+        self._after_edit(rows[row + 1].id if row + 1 < len(rows) else a.id)
 
     def _replaced_meanwhile(self) -> None:
         """The triple was a prediction that a running pre-annotation has just
         replaced: show the document as it is now instead of failing."""
         self.message.emit("The model has just re-annotated this document; here it is again.")
-        self.show_document(self.doc.id, row=self.table.currentIndex().row())
+        self.show_document(self.doc.id, **self._current_place())
 
     def accept(self) -> None:
         self._set_status("accepted")
@@ -457,7 +478,7 @@ class TriplesPanel(QWidget):
             except KeyError:
                 self._replaced_meanwhile()
                 return
-            self._after_edit()
+            self._after_edit(a.id)
             return
 
     def accept_rest(self) -> None:
@@ -500,7 +521,7 @@ class TriplesPanel(QWidget):
         if not picker.exec() or picker.chosen is None:
             return
         chosen = picker.chosen
-        self.project.add_annotation(
+        added = self.project.add_annotation(
             self.doc.id,
             subject,
             chosen["predicate"],
@@ -512,7 +533,7 @@ class TriplesPanel(QWidget):
         )
         self.pending_subject = None
         self.pending_label.setText("")
-        self._after_edit(row=len(self.doc.annotations))
+        self._after_edit(added.id)
 
     def forget_pending(self) -> None:
         self.pending_subject = None
@@ -538,7 +559,7 @@ class TriplesPanel(QWidget):
             return
         self.message.emit(f"{verb}: {edit.description}")
         self.refresh_document_row(edit.doc_id)
-        self.show_document(edit.doc_id, row=self.table.currentIndex().row())
+        self.show_document(edit.doc_id, **self._current_place())
 
     # -- pre-annotation ----------------------------------------------------------------
 
@@ -599,7 +620,7 @@ class TriplesPanel(QWidget):
         for summary in self.project.documents("all", doc_ids=pending):
             self.doc_model.update_row(summary)
         if self.doc is not None and self.doc.id in pending:
-            self.show_document(self.doc.id, row=self.table.currentIndex().row())
+            self.show_document(self.doc.id, **self._current_place())
 
     def _pre_annotation_done(self, project: Any, n: int, cancelled: bool) -> None:
         if project is not self.project:
@@ -610,7 +631,7 @@ class TriplesPanel(QWidget):
             # Lines of the last batches may have been dropped with the job's signals.
             self.refresh_documents_later()
             if self.doc is not None:
-                self.show_document(self.doc.id, row=self.table.currentIndex().row())
+                self.show_document(self.doc.id, **self._current_place())
             self.message.emit("Pre-annotation cancelled; the documents done so far are kept.")
         else:
             if self.current_filter() != "all":  # documents may have come into or left it

@@ -353,6 +353,7 @@ def test_one_row_per_triple_with_all_its_places_highlighted(window, tmp_path) ->
     panel = window.triples
     panel.show_document(window.project.documents()[-1].id)
     assert panel.table_model.rowCount() == 1
+    assert panel.table_model.index(0, 0).data() == "12–17 ×3"
     for k in range(3):
         for place in (_span("红豆", k), _span("王菲", k)):
             marked = [f for f in formats_at(panel, *place) if f.fontWeight() > 400]
@@ -367,3 +368,28 @@ def test_one_row_per_triple_with_all_its_places_highlighted(window, tmp_path) ->
         (tuple(_span("红豆", 2)), tuple(_span("王菲", 2)), False),
     ]
     assert arcs[0].label == "歌手" and not arcs[1].label
+
+
+def test_the_position_column_sorts_in_reading_order(window, tmp_path) -> None:
+    text = "钱钟书写了《围城》，杨绛写了《我们仨》"
+    spo = [  # the model's order, not the text's
+        {"subject": "我们仨", "predicate": "作者", "object": "杨绛", "score": 0.9},
+        {"subject": "围城", "predicate": "作者", "object": "钱钟书", "score": 0.4},
+    ]
+    window.import_file(write_jsonl(tmp_path / "two.jsonl", [{"text": text, "spo_list": spo}]))
+    panel, model = window.triples, window.triples.table_model
+    panel.show_document(window.project.documents()[-1].id)
+
+    def column(c: int) -> list[str]:
+        return [model.index(r, c).data() for r in range(model.rowCount())]
+
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "Position"
+    assert column(0) == ["1–8", "11–18"]
+    assert column(1) == ["围城", "我们仨"]
+    panel.table.selectRow(1)
+    panel.table.sortByColumn(4, Qt.SortOrder.DescendingOrder)  # score, highest first
+    assert column(1) == ["我们仨", "围城"]
+    assert panel.current_annotation().subject == "我们仨"  # the selection follows its triple
+    panel.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert column(1) == ["围城", "我们仨"]
+    assert panel.current_annotation().subject == "我们仨"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.formats.duie import Span
 from core.store.records import Annotation
-from gui.triple_looks import arcs_for, span_styles
+from gui.triple_looks import arcs_for, position_key, position_label, span_styles
 
 TEXT = "《红豆》是王菲演唱的歌曲，收录在专辑《唱游》中"
 
@@ -82,3 +82,10 @@ def test_a_rejected_triple_keeps_its_look_when_selected() -> None:
         ("rejected", "primary")
     }
     assert [x.look for x in arcs_for(a)] == ["rejected"]
+
+
+def test_position_counts_characters_from_one_and_places() -> None:
+    a = triple(1, (1, 3), (5, 7), "predicted", others=[((19, 21), (5, 7)), ((1, 3), (19, 21))])
+    assert position_label(a) == "2–7 ×3"
+    assert position_label(triple(2, (19, 21), (5, 7), "accepted")) == "6–21"
+    assert position_key(a) < position_key(triple(2, (5, 7), (19, 21), "accepted"))
