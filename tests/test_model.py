@@ -80,14 +80,12 @@ def test_long_text_is_read_in_windows_and_merged(tiny_model: TripleModel, monkey
 
 
 def test_a_document_is_read_sentence_by_sentence(tiny_model: TripleModel, monkeypatch) -> None:
-    from core.encoder.tokenizer import Tokenizer
-
     seen: list[list[str]] = []
     real = tiny_model._predict
 
     def spy(fn, *arrays):
         if fn is tiny_model._encoder_fn:
-            tok: Tokenizer = tiny_model.tokenizer
+            tok = tiny_model.tokenizer
             seen.extend([tok.vocab[i] for i in row if i > 0] for row in arrays[0])
         return real(fn, *arrays)
 
