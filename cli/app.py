@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from cli import cluster, demo, evaluate, extract, gui, link, pretrain, project, train, tune
 from cli.errors import UsageError
@@ -14,8 +15,16 @@ from core.errors import BadInput
 BAD_INPUT = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as one line, like every other error; ``--help`` still
+    shows the usage. Sub-command parsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kgstudio",
         description="KG Studio: Chinese triple extraction, entity linking and graph clustering.",
     )

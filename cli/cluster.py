@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cli.common import console_context
 from cli.errors import UsageError
+from core.outputs import check_output
 
 OUTPUT_SUFFIXES = (".clu", ".tree", ".json")
 METHODS = ("infomap", "louvain", "lpa", "greedy")
@@ -94,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
     suffix = out.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         raise UsageError(f"--output {out}: expected a .clu, .tree or .json file")
-    if out.exists() and out.resolve() == Path(args.input).resolve():
-        raise UsageError("--output must differ from --input (the input is kept intact)")
+    truth_file = args.truth if args.truth and Path(args.truth).is_file() else None
+    check_output(out, [(args.input, "the input"), (truth_file, "the ground truth")])
     options = _options(args)
     graph = read_graph(args.input, directed=True if args.directed else None)
     truth = load_truth(graph, args.truth) if args.truth else None

@@ -7,8 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from cli.common import console_context, existing_file
+from cli.common import console_context, existing_file, positive_int
 from cli.errors import UsageError
+from core.outputs import check_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--text", help="one text; prints one JSON line")
     src.add_argument("--input", help="JSON lines with a 'text' field (other fields are kept)")
     p.add_argument("--output", help="where to write the JSON lines (with --input)")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=positive_int, default=32)
     p.set_defaults(handler=run)
 
 
@@ -44,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.input and not args.output:
         raise UsageError("--input needs --output (where to write the results)")
+    model_dir = args.model or demo_model_dir()
+    if args.output:
+        check_output(args.output, [(args.input, "the input"), (model_dir, "the model folder")])
     records: list[dict] = []
     if args.input:
         path = existing_file(args.input, "input JSON lines")
@@ -51,14 +55,12 @@ def run(args: argparse.Namespace) -> int:
             if not isinstance(obj.get("text"), str):
                 raise UsageError(f'{path}:{line}: expected an object with a "text" string')
             records.append(obj)
-        if Path(args.output).resolve() == path.resolve():
-            raise UsageError("--output must differ from --input (the input is kept intact)")
     else:
         records.append({"text": args.text})
 
     from core.triples.model import TripleModel
 
-    model = TripleModel.load(args.model or demo_model_dir())
+    model = TripleModel.load(model_dir)
     ctx, bar = console_context()
     try:
         results = model.extract([r["text"] for r in records], batch_size=args.batch_size, ctx=ctx)

@@ -23,8 +23,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--graph", help="with --panel graph: a graph file (default: the demo project's triples)"
     )
     s.add_argument("--out", required=True, help="PNG file to write")
-    s.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+    s.add_argument("--size", type=window_size, default="1280x800", help="window size, WIDTHxHEIGHT")
     s.set_defaults(handler=screenshot)
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """argparse type: ``WIDTHxHEIGHT`` in pixels."""
+    width, sep, height = text.lower().partition("x")
+    if sep and width.isdigit() and height.isdigit():
+        w, h = int(width), int(height)
+        if 100 <= w <= 10000 and 100 <= h <= 10000:
+            return w, h
+    raise argparse.ArgumentTypeError(
+        f"{text!r}: expected WIDTHxHEIGHT in pixels, each 100 to 10000 (for example 1280x800)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,12 +48,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def screenshot(args: argparse.Namespace) -> int:
+    from core.outputs import check_output
+
+    check_output(args.out, [(args.graph, "the graph")])
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
 
     from gui.app import application, build_window, demo_project_path
 
-    width, height = (int(x) for x in args.size.lower().split("x"))
+    width, height = args.size
     app = application()
     with tempfile.TemporaryDirectory() as tmp:
         # A private settings file and demo project: the user's own stay untouched.

@@ -12,8 +12,16 @@ import json
 import time
 from pathlib import Path
 
-from cli.common import console_context, existing_file
+from cli.common import (
+    console_context,
+    existing_file,
+    fraction,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from cli.errors import UsageError
+from core.outputs import check_output
 
 _DEFAULT_VOCAB = Path(__file__).resolve().parents[1] / "resources" / "bert_vocab" / "vocab.txt"
 
@@ -26,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--input", required=True, help="JSON lines with text_id and text")
     p.add_argument("--output", required=True, help="JSON lines with mention_data added")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--nil-threshold", type=float, help="override the model's NIL threshold")
+    p.add_argument("--batch-size", type=positive_int, default=32)
+    p.add_argument("--nil-threshold", type=fraction, help="override the model's NIL threshold")
     p.set_defaults(handler=run_link)
 
 
@@ -41,10 +49,12 @@ def register_train(kinds: argparse._SubParsersAction) -> None:
     base.add_argument("--config", choices=["small"], help="a fresh small encoder")
     t.add_argument("--vocab", help="vocab.txt for --config small (default: the Chinese BERT vocab)")
     t.add_argument("--out", required=True, help="linker folder to write (the best epoch)")
-    t.add_argument("--epochs", type=int, default=30)
-    t.add_argument("--lr", type=float, default=2e-4, help="peak learning rate")
-    t.add_argument("--warmup", type=int, default=200, help="warm-up steps")
-    t.add_argument("--negatives", type=int, default=3, help="random negatives per mention")
+    t.add_argument("--epochs", type=positive_int, default=30)
+    t.add_argument("--lr", type=positive_float, default=2e-4, help="peak learning rate")
+    t.add_argument("--warmup", type=non_negative_int, default=200, help="warm-up steps")
+    t.add_argument(
+        "--negatives", type=non_negative_int, default=3, help="random negatives per mention"
+    )
     t.add_argument("--seed", type=int, default=42)
     t.add_argument("--name", default=None, help="name recorded in model.json")
     t.set_defaults(handler=run_train)
@@ -97,6 +107,14 @@ def _link(texts: list[str], kb, index, model_dir: str | None, batch_size: int, n
 def run_link(args: argparse.Namespace) -> int:
     from core.linking.queries import read_queries, write_queries
 
+    check_output(
+        args.output,
+        [
+            (args.input, "the input"),
+            (args.kb, "the knowledge base"),
+            (args.model, "the model folder"),
+        ],
+    )
     queries = list(read_queries(existing_file(args.input, "input")))
     kb, index = open_kb(args.kb)
     started = time.perf_counter()
@@ -157,6 +175,17 @@ def run_train(args: argparse.Namespace) -> int:
     from core.linking.samples import MENTION_CLOSE, MENTION_OPEN
     from core.linking.training import LinkTrainSettings, train_linker
 
+    check_output(
+        args.out,
+        [
+            (args.kb, "the knowledge base"),
+            (args.train, "the training data"),
+            (args.dev, "the dev data"),
+            (args.base, "the base checkpoint"),
+            (args.vocab, "the vocabulary"),
+        ],
+        folder=True,
+    )
     train = list(read_queries(existing_file(args.train, "training queries"), annotated=True))
     dev = list(read_queries(existing_file(args.dev, "dev queries"), annotated=True))
     if not train:

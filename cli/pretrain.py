@@ -7,7 +7,15 @@ import argparse
 import json
 from pathlib import Path
 
-from cli.common import console_context, existing_file, read_corpus
+from cli.common import (
+    console_context,
+    existing_file,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    read_corpus,
+)
+from core.outputs import check_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,11 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="keep only the tokens that occur in the corpus (smaller model)",
     )
     m.add_argument("--out", required=True, help="output folder (resumes if it holds a run)")
-    m.add_argument("--steps", type=int, default=3000)
-    m.add_argument("--batch-size", type=int, default=32)
-    m.add_argument("--maxlen", type=int, default=128)
-    m.add_argument("--lr", type=float, default=5e-4)
-    m.add_argument("--warmup", type=int, default=300)
+    m.add_argument("--steps", type=positive_int, default=3000)
+    m.add_argument("--batch-size", type=positive_int, default=32)
+    m.add_argument("--maxlen", type=positive_int, default=128)
+    m.add_argument("--lr", type=positive_float, default=5e-4)
+    m.add_argument("--warmup", type=non_negative_int, default=300)
     m.add_argument("--seed", type=int, default=42)
     m.set_defaults(handler=run)
     e = kinds.add_parser(
@@ -52,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from core.encoder.mlm import MlmSettings, pretrain_mlm
     from core.encoder.tokenizer import Tokenizer, cut_vocabulary, load_vocab, save_vocab
 
+    protect = [(c, "a corpus") for c in args.corpus] + [(args.vocab, "the vocabulary")]
+    check_output(args.out, protect, folder=True)
     texts: list[str] = []
     for path in args.corpus:
         texts.extend(read_corpus(existing_file(path, "pre-training corpus")))
@@ -89,6 +99,7 @@ def run_from_model(args: argparse.Namespace) -> int:
     from core.encoder.checkpoint import write_google_checkpoint
     from core.triples.model import TripleModel
 
+    check_output(args.out, [(args.model, "the model folder")], folder=True)
     model = TripleModel.load(args.model)
     out = write_google_checkpoint(
         model.network.bert, args.out, model.bert_config, model.tokenizer.vocab

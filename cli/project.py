@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from cli.common import console_context, existing_file
+from core.outputs import check_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     i.add_argument("project", help="project file (.kgs), created if missing")
     i.add_argument("input", help="DuIE JSON lines")
+    i.add_argument(
+        "--allow-duplicates",
+        action="store_true",
+        help="also add sentences whose text is already a document of the project "
+        "(by default they are reported and skipped)",
+    )
     i.set_defaults(handler=run_import)
     e = actions.add_parser(
         "export",
@@ -40,15 +49,32 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     from core.store import Project
+    from core.store.project import remove_project_files
 
     source = existing_file(args.input, "DuIE file")
+    check_output(args.project, [(source, "the input")])
+    created = not Path(args.project).exists()
+    skipped: list[int] | None = None if args.allow_duplicates else []
     ctx, bar = console_context()
-    with Project.open(args.project, create=True) as project:
-        try:
-            n = project.import_file(source, ctx)
-        finally:
-            bar.close()
-        total = project.count_documents()
+    try:
+        with Project.open(args.project, create=True) as project:
+            try:
+                n = project.import_file(source, ctx, skipped)
+            finally:
+                bar.close()
+            total = project.count_documents()
+    except BaseException:
+        # A project this run created holds nothing of the failed import.
+        if created:
+            remove_project_files(args.project)
+        raise
+    if skipped:
+        print(
+            f"skipped {len(skipped)} sentences already in {args.project} "
+            f"(the first: sentence {skipped[0]} of {args.input}); "
+            "--allow-duplicates adds them again",
+            file=sys.stderr,
+        )
     print(f"imported {n} documents into {args.project} ({total} in all)")
     return 0
 
@@ -57,6 +83,11 @@ def run_export(args: argparse.Namespace) -> int:
     from core.store import Project
 
     existing_file(args.project, "project")
+    check_output(
+        args.output,
+        [(args.project, "the project")]
+        + [(f"{args.project}{s}", "part of the project") for s in ("-wal", "-shm", ".lock")],
+    )
     with Project.open(args.project, create=False) as project:
         n = project.export_file(args.output, reviewed_only=args.reviewed_only, clean=args.clean)
     print(f"exported {n} documents to {args.output}")

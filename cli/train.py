@@ -7,8 +7,18 @@ import json
 from pathlib import Path
 
 from cli import link
-from cli.common import SOURCE_SCHEMA_HELP, console_context, existing_file, source_schemas
+from cli.common import (
+    SOURCE_SCHEMA_HELP,
+    console_context,
+    existing_file,
+    fraction,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    source_schemas,
+)
 from cli.errors import UsageError
+from core.outputs import check_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,23 +38,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="keep only tokens seen in the training text (smaller model)",
     )
     t.add_argument("--out", required=True, help="model folder to write (the best epoch)")
-    t.add_argument("--epochs", type=int, default=20)
-    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument("--epochs", type=positive_int, default=20)
+    t.add_argument("--batch-size", type=positive_int, default=32)
     t.add_argument(
         "--lr",
-        type=float,
+        type=positive_float,
         default=None,
         help="peak learning rate (default 1e-3 from scratch, 5e-5 with --base)",
     )
-    t.add_argument("--warmup", type=int, default=200, help="warm-up steps")
+    t.add_argument("--warmup", type=non_negative_int, default=200, help="warm-up steps")
     t.add_argument(
         "--ema",
-        type=float,
+        type=fraction,
         default=0.0,
         help="momentum of a moving average of the weights, evaluated and saved "
         "in their place (default 0: the raw weights)",
     )
-    t.add_argument("--ema-start", type=int, default=0, help="steps before the average starts")
+    t.add_argument(
+        "--ema-start", type=non_negative_int, default=0, help="steps before the average starts"
+    )
     t.add_argument("--source-schema", action="append", help=SOURCE_SCHEMA_HELP)
     t.add_argument(
         "--no-source-mask",
@@ -52,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="with --source-schema: score each source on its predicates, but "
         "train every sentence on every predicate",
     )
-    t.add_argument("--maxlen", type=int, default=160, help="tokens per window")
+    t.add_argument("--maxlen", type=positive_int, default=160, help="tokens per window")
     t.add_argument("--seed", type=int, default=42)
     t.add_argument("--name", default=None, help="model name recorded in model.json")
     t.set_defaults(handler=run)
@@ -66,6 +78,15 @@ def run(args: argparse.Namespace) -> int:
     from core.triples.model import TripleModel, TripleModelInfo
     from core.triples.training import TrainSettings, train_triples
 
+    protect = [
+        (args.train, "the training data"),
+        (args.dev, "the dev data"),
+        (args.schema, "the schema"),
+        (args.base, "the base checkpoint"),
+        (args.vocab, "the vocabulary"),
+    ]
+    protect += [(v.partition("=")[2], "a source schema") for v in args.source_schema or []]
+    check_output(args.out, protect, folder=True)
     schema = read_schema(existing_file(args.schema, "schema"))
     train = list(read_sentences(existing_file(args.train, "training data"), require_triples=True))
     dev = list(read_sentences(existing_file(args.dev, "dev data"), require_triples=True))

@@ -5,3 +5,7 @@ as a message, and neither shows a traceback."""
 
 class BadInput(ValueError):
     """Input that cannot be used; the message says where and what was expected."""
+
+
+class OutputError(BadInput):
+    """An output the user named that cannot or must not be written."""

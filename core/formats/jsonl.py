@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from core.errors import OutputError
 from core.formats.errors import FormatError, describe
 
 _BOM = b"\xef\xbb\xbf"
@@ -182,22 +183,39 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _cannot_write(path: Path, e: OSError) -> OutputError:
+    # The temporary file's name means nothing to the user: name their path.
+    reason = e.strerror or type(e).__name__
+    if isinstance(e, FileNotFoundError):
+        reason = f"the folder {path.parent} does not exist"
+    return OutputError(f"{path}: cannot write ({reason})")
+
+
 @contextmanager
 def atomic_write_text(path: str | Path) -> Iterator[IO[str]]:
     """Write to a temporary file beside ``path`` and rename it over ``path`` only
     when the block finishes: a failure leaves the old file untouched."""
     path = Path(path)
-    fd, tmp = _create_beside(path)
+    try:
+        fd, tmp = _create_beside(path)
+    except OSError as e:
+        raise _cannot_write(path, e) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             yield f
-            f.flush()
-            os.fsync(f.fileno())
+            try:
+                f.flush()
+                os.fsync(f.fileno())
+            except OSError as e:
+                raise _cannot_write(path, e) from None
         try:
             os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         except FileNotFoundError:
             pass
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as e:
+            raise _cannot_write(path, e) from None
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)

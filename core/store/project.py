@@ -10,6 +10,7 @@ saved, so a crash or power cut loses nothing that was shown.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import sqlite3
@@ -62,8 +63,23 @@ def _utc(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
 def _marks(row: dict) -> str:
     return ", ".join("?" for _ in row)
+
+
+def remove_project_files(path: str | Path) -> None:
+    """Delete a project file with its SQLite companions and its lock: for a
+    project this run created and could not fill, so nothing half-made stays."""
+    base = str(path)
+    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
+        try:
+            os.remove(base + suffix)
+        except FileNotFoundError:
+            pass
 
 
 class Project:
@@ -163,20 +179,45 @@ class Project:
         total = len(sentences) if isinstance(sentences, Sized) else 0
         return self._import(sentences, total, ctx or JobContext.null())
 
-    def import_file(self, path: str | Path, ctx: JobContext | None = None) -> int:
+    def import_file(
+        self,
+        path: str | Path,
+        ctx: JobContext | None = None,
+        skipped: list[int] | None = None,
+    ) -> int:
         """:meth:`import_sentences` of a DuIE file; a FormatError names file:line
-        and leaves the project as it was."""
+        and leaves the project as it was. With a ``skipped`` list, a sentence
+        whose text is already a document is not added again: its number in the
+        file (from 1) goes into the list."""
         with open(path, "rb") as f:
             lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-        return self._import(read_for_import(path), lines, ctx or JobContext.null())
+        return self._import(read_for_import(path), lines, ctx or JobContext.null(), skipped)
 
-    def _import(self, sentences: Iterable[Sentence], total: int, ctx: JobContext) -> int:
+    def _import(
+        self,
+        sentences: Iterable[Sentence],
+        total: int,
+        ctx: JobContext,
+        skipped: list[int] | None = None,
+    ) -> int:
         n = 0
+        seen = 0
         with self._transaction() as db:
             position = db.execute(
                 "SELECT COALESCE(MAX(position) + 1, 0) FROM documents"
             ).fetchone()[0]
+            # Digests rather than texts: a large project's texts need not all
+            # sit in memory at once.
+            known = (
+                {_digest(r[0]) for r in db.execute("SELECT text FROM documents")}
+                if skipped is not None
+                else set()
+            )
             for sentence in sentences:
+                seen += 1
+                if skipped is not None and _digest(sentence.text) in known:
+                    skipped.append(seen)
+                    continue
                 check_sentence(sentence, "<input>", n + 1)
                 row = {"position": position + n, **document_row(sentence)}
                 cur = db.execute(

@@ -1,0 +1,86 @@
+"""The one check every command runs on where it is told to write.
+
+Run before anything slow (reading a large file, loading a model): a run that
+would end by failing to write, or by overwriting its own input, the project,
+the knowledge base or the model, is refused at once. Messages name the path
+as the user wrote it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+from core.errors import OutputError
+
+Protected = tuple[str | Path | None, str]  # (path, what it is: "the input", ...)
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    return child != parent and child.is_relative_to(parent)
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a == b:
+        return True
+    # Hard links and bind mounts resolve to different names for one file.
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _probe(folder: Path, shown: str, user_path: str) -> None:
+    """Create and remove a file: os.access is wrong for root and for read-only
+    mounts, and only a real write tells."""
+    probe = folder / f".kgstudio-probe-{secrets.token_hex(4)}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as e:
+        reason = e.strerror or type(e).__name__
+        raise OutputError(f"{user_path}: cannot write in the folder {shown} ({reason})") from None
+    os.close(fd)
+    try:
+        os.remove(probe)
+    except OSError:
+        pass
+
+
+def check_output(
+    path: str | Path,
+    protect: Iterable[Protected] = (),
+    folder: bool = False,
+) -> Path:
+    """``path`` when it can be written: its folder exists and takes new files,
+    it is not (and, for a folder output, does not contain) anything in
+    ``protect``, and it does not lie inside a protected folder. ``folder``:
+    the output is a folder (a model, a checkpoint), else a file."""
+    user = str(path)
+    out = Path(path).expanduser().resolve()
+    for item, what in protect:
+        if item is None or str(item) == "":
+            continue
+        p = Path(item).expanduser().resolve()
+        if _same(out, p):
+            raise OutputError(f"{user}: is {what}; choose another output (it would be replaced)")
+        if _inside(p, out):
+            raise OutputError(f"{user}: contains {what} ({item}); choose another output")
+        if p.is_dir() and _inside(out, p):
+            raise OutputError(f"{user}: is inside {what} ({item}); choose another output")
+    if out.exists():
+        if folder and not out.is_dir():
+            raise OutputError(f"{user}: is a file, expected a folder")
+        if not folder and out.is_dir():
+            raise OutputError(f"{user}: is a folder, expected a file")
+    parent = out.parent
+    shown = str(Path(path).parent) if str(Path(path).parent) != "." else "."
+    if not parent.exists():
+        raise OutputError(f"{user}: the folder {shown} does not exist")
+    if not parent.is_dir():
+        raise OutputError(f"{user}: {shown} is not a folder")
+    _probe(parent, shown, user)
+    if folder and out.is_dir():
+        _probe(out, user, user)
+    return Path(path)
