@@ -34,17 +34,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(e: Exception) -> str:
+    """The message of a user's error on one line; an OSError names its file
+    (a disk that is full, a file that vanished) without Python's decoration."""
+    if isinstance(e, OSError) and not isinstance(e, BadInput) and e.filename:
+        text = f"{e.filename}: {e.strerror or type(e).__name__}"
+    elif isinstance(e, UnicodeDecodeError):
+        text = f"expected UTF-8 text, got the byte 0x{e.object[e.start]:02x}"
+    else:
+        text = str(e) or type(e).__name__
+    return " ".join(text.split("\n"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = gui.run if args.command is None else args.handler
     try:
         return handler(args) or 0
-    except (UsageError, BadInput, FileNotFoundError, IsADirectoryError, PermissionError) as e:
+    except (UsageError, BadInput, OSError, UnicodeDecodeError) as e:
         # core's BadInput (FormatError, ModelFolderError, ...) says file:line: what was expected.
         if os.environ.get("KGSTUDIO_DEBUG"):
             raise
-        print(f"kgstudio: error: {e}", file=sys.stderr)
+        print(f"kgstudio: error: {_one_line(e)}", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt:
         print("kgstudio: interrupted", file=sys.stderr)

@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     check_output(out, [(args.input, "the input"), (truth_file, "the ground truth")])
     options = _options(args)
     graph = read_graph(args.input, directed=True if args.directed else None)
+    if graph.number_of_nodes() == 0:
+        raise UsageError(f"{args.input}: no nodes (expected a graph with at least one link)")
     truth = load_truth(graph, args.truth) if args.truth else None
 
     ctx, bar = console_context()

@@ -23,9 +23,14 @@ def existing_file(path: str | Path, what: str) -> Path:
 
 def read_corpus(path: Path) -> Iterator[str]:
     """Plain text (one text per line) or JSON lines with a "text" field."""
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.strip()
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8").strip()
+            except UnicodeDecodeError as e:
+                raise UsageError(
+                    f"{path}:{n}: expected UTF-8 text, got the byte 0x{raw[e.start]:02x}"
+                ) from None
             if not line:
                 continue
             if path.suffix in (".jsonl", ".json"):
@@ -84,6 +89,44 @@ def fraction(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{text}: expected a number from 0 to 1")
     return value
+
+
+def load_triple_model(folder: str | Path):
+    """A triple model, its folder checked first so that a damaged one is one
+    line naming the file, before TensorFlow is even imported."""
+    from core.modelcheck import load_checked
+
+    def load(path: Path):
+        from core.triples.model import TripleModel
+
+        return TripleModel.load(path)
+
+    return load_checked(folder, load)
+
+
+def load_linker(folder: str | Path):
+    from core.modelcheck import load_checked
+
+    def load(path: Path):
+        from core.linking.model import LinkerModel
+
+        return LinkerModel.load(path)
+
+    return load_checked(folder, load, what="KG Studio linker folder")
+
+
+def read_vocab(path: str | Path, what: str = "vocabulary"):
+    """A tokenizer from a vocab.txt, with every fault named by file (and line)."""
+    from core.encoder.tokenizer import Tokenizer
+    from core.errors import BadInput
+    from core.modelcheck import check_text_file
+
+    p = existing_file(path, what)
+    check_text_file(p, BadInput)
+    try:
+        return Tokenizer.from_file(p)
+    except BadInput as e:
+        raise UsageError(f"{p}: {e} (expected a BERT vocab.txt, one token a line)") from None
 
 
 def console_context() -> tuple[JobContext, ConsoleProgress]:

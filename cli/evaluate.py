@@ -42,9 +42,9 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"{pred_path}: sentence {n} differs from the gold text")
         predicted = [[t.key() for t in s.triples] for s in pred]
     else:
-        from core.triples.model import TripleModel
+        from cli.common import load_triple_model
 
-        model = TripleModel.load(args.model)
+        model = load_triple_model(args.model)
         ctx, bar = console_context()
         try:
             results = model.extract([s.text for s in gold], ctx=ctx)

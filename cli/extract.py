@@ -55,12 +55,14 @@ def run(args: argparse.Namespace) -> int:
             if not isinstance(obj.get("text"), str):
                 raise UsageError(f'{path}:{line}: expected an object with a "text" string')
             records.append(obj)
+        if not records:
+            raise UsageError(f'{path}: no texts (expected JSON lines with a "text" field)')
     else:
         records.append({"text": args.text})
 
-    from core.triples.model import TripleModel
+    from cli.common import load_triple_model
 
-    model = TripleModel.load(model_dir)
+    model = load_triple_model(model_dir)
     ctx, bar = console_context()
     try:
         results = model.extract([r["text"] for r in records], batch_size=args.batch_size, ctx=ctx)

@@ -21,6 +21,7 @@ from cli.common import (
     positive_int,
 )
 from cli.errors import UsageError
+from core.modelcheck import check_model_folder
 from core.outputs import check_output
 
 _DEFAULT_VOCAB = Path(__file__).resolve().parents[1] / "resources" / "bert_vocab" / "vocab.txt"
@@ -81,6 +82,8 @@ def open_kb(path: str):
     ctx, bar = console_context()
     try:
         kb = KnowledgeBase.load(kb_path, ctx)
+        if not len(kb):
+            raise UsageError(f"{kb_path}: no entities (expected CCKS kb_data JSON lines)")
         index = load_or_build_index(kb, kb_path, ctx)
     finally:
         bar.close()
@@ -92,9 +95,9 @@ def _link(texts: list[str], kb, index, model_dir: str | None, batch_size: int, n
 
     if not model_dir:
         return link_by_prior(texts, index)
-    from core.linking.model import LinkerModel
+    from cli.common import load_linker
 
-    model = LinkerModel.load(model_dir)
+    model = load_linker(model_dir)
     if nil is not None:
         model.info.nil_threshold = nil
     ctx, bar = console_context()
@@ -115,7 +118,12 @@ def run_link(args: argparse.Namespace) -> int:
             (args.model, "the model folder"),
         ],
     )
-    queries = list(read_queries(existing_file(args.input, "input")))
+    if args.model:
+        # A damaged linker is found before the knowledge base is indexed.
+        check_model_folder(args.model, what="KG Studio linker folder")
+    queries = list(read_queries(existing_file(args.input, "input"), require_id=True))
+    if not queries:
+        raise UsageError(f"{args.input}: no queries (expected JSON lines with text_id and text)")
     kb, index = open_kb(args.kb)
     started = time.perf_counter()
     results = _link(

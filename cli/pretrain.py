@@ -14,7 +14,9 @@ from cli.common import (
     positive_float,
     positive_int,
     read_corpus,
+    read_vocab,
 )
+from cli.errors import UsageError
 from core.outputs import check_output
 
 
@@ -65,16 +67,21 @@ def run(args: argparse.Namespace) -> int:
     texts: list[str] = []
     for path in args.corpus:
         texts.extend(read_corpus(existing_file(path, "pre-training corpus")))
+    if not texts:
+        raise UsageError(f"{', '.join(args.corpus)}: no text (expected one text per line)")
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     saved_vocab = out / "state" / "vocab.txt"
+    # Everything is read before the output folder is made: a bad input leaves
+    # no folder behind.
     if saved_vocab.exists():  # resuming: the vocabulary must not change
         tokenizer = Tokenizer(load_vocab(saved_vocab))
     else:
-        tokenizer = Tokenizer.from_file(existing_file(args.vocab, "vocabulary"))
+        tokenizer = read_vocab(args.vocab)
         if args.cut_vocab:
             vocab, _ = cut_vocabulary(tokenizer, texts)
             tokenizer = Tokenizer(vocab)
+    out.mkdir(parents=True, exist_ok=True)
+    if not saved_vocab.exists():
         saved_vocab.parent.mkdir(parents=True, exist_ok=True)
         save_vocab(saved_vocab, tokenizer.vocab)
     settings = MlmSettings(
@@ -96,11 +103,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_from_model(args: argparse.Namespace) -> int:
+    from cli.common import load_triple_model
     from core.encoder.checkpoint import write_google_checkpoint
-    from core.triples.model import TripleModel
 
     check_output(args.out, [(args.model, "the model folder")], folder=True)
-    model = TripleModel.load(args.model)
+    model = load_triple_model(args.model)
     out = write_google_checkpoint(
         model.network.bert, args.out, model.bert_config, model.tokenizer.vocab
     )

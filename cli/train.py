@@ -15,6 +15,7 @@ from cli.common import (
     non_negative_int,
     positive_float,
     positive_int,
+    read_vocab,
     source_schemas,
 )
 from cli.errors import UsageError
@@ -71,6 +72,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     link.register_train(kinds)
 
 
+def _no_unknown_fields(path: str) -> None:
+    """A misspelt field in a schema would otherwise be carried along unused."""
+    from core.formats.duie import SCHEMA_FIELDS
+    from core.formats.jsonl import read_json_any
+
+    for line, obj in read_json_any(path):
+        unknown = [k for k in obj if k not in SCHEMA_FIELDS]
+        if unknown:
+            raise UsageError(
+                f'{path}:{line}: unknown field "{unknown[0]}" '
+                f"(expected only {', '.join(SCHEMA_FIELDS)})"
+            )
+
+
 def run(args: argparse.Namespace) -> int:
     from core.encoder.bert import prepare_encoder
     from core.encoder.tokenizer import load_vocab, save_vocab
@@ -88,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     protect += [(v.partition("=")[2], "a source schema") for v in args.source_schema or []]
     check_output(args.out, protect, folder=True)
     schema = read_schema(existing_file(args.schema, "schema"))
+    _no_unknown_fields(args.schema)
     train = list(read_sentences(existing_file(args.train, "training data"), require_triples=True))
     dev = list(read_sentences(existing_file(args.dev, "dev data"), require_triples=True))
     if not train:
@@ -97,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
 
     default_vocab = Path(__file__).resolve().parents[1] / "resources" / "bert_vocab" / "vocab.txt"
     vocab_path = None if args.base else existing_file(args.vocab or default_vocab, "vocabulary")
+    if vocab_path is not None:
+        read_vocab(vocab_path)  # its faults named here, not deep in building the encoder
     fixed = load_vocab(state_vocab) if args.cut_vocab and state_vocab.exists() else None
     setup = prepare_encoder(
         args.base,

@@ -27,12 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cli.common import load_triple_model
     from core.formats.duie import read_sentences
-    from core.triples.model import TripleModel
     from core.triples.thresholds import tune_thresholds, with_thresholds
 
     dev = list(read_sentences(existing_file(args.dev, "held-out data"), require_triples=True))
-    model = TripleModel.load(args.model)
+    model = load_triple_model(args.model)
     ctx, bar = console_context()
     try:
         result = tune_thresholds(model, dev, ctx, sources=source_schemas(args.source_schema))
@@ -47,14 +47,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_link(args: argparse.Namespace) -> int:
+    from cli.common import load_linker
     from cli.link import open_kb
-    from core.linking.model import LinkerModel
     from core.linking.queries import read_queries
     from core.linking.thresholds import tune_thresholds
 
     dev = list(read_queries(existing_file(args.dev, "held-out queries"), annotated=True))
     kb, index = open_kb(args.kb)
-    model = LinkerModel.load(args.model)
+    model = load_linker(args.model)
     ctx, bar = console_context()
     try:
         result = tune_thresholds(model, dev, kb, index, ctx)

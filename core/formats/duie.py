@@ -264,7 +264,7 @@ def write_sentences(path: str | Path, sentences: Iterable[Sentence]) -> int:
     return write_jsonl_atomic(path, (sentence_to_json(s) for s in sentences))
 
 
-_SCHEMA_FIELDS = ("subject_type", "predicate", "object_type")
+SCHEMA_FIELDS = ("subject_type", "predicate", "object_type")
 
 
 @dataclass
@@ -300,15 +300,15 @@ def read_schema(path: str | Path) -> Schema:
     entries = []
     for n, obj in read_json_any(path):
         where = (str(path), n)
-        missing = [k for k in _SCHEMA_FIELDS if k not in obj]
+        missing = [k for k in SCHEMA_FIELDS if k not in obj]
         if missing:
             raise FormatError(
                 *where,
                 f"expected subject_type, predicate and object_type; missing {', '.join(missing)}",
             )
-        extra = {k: v for k, v in obj.items() if k not in _SCHEMA_FIELDS}
+        extra = {k: v for k, v in obj.items() if k not in SCHEMA_FIELDS}
         names = {}
-        for key in _SCHEMA_FIELDS:
+        for key in SCHEMA_FIELDS:
             names[key], original = _string_or_value(obj[key], key, where)
             if original is not None:
                 extra[key] = original
@@ -333,7 +333,7 @@ def _entry_to_json(e: SchemaEntry) -> dict[str, Any]:
         "object_type": e.object_type,
     }
     for k, v in e.extra.items():
-        if k in _SCHEMA_FIELDS:
+        if k in SCHEMA_FIELDS:
             if isinstance(v, dict):
                 values[k] = {**v, "@value": values[k]}
         else:

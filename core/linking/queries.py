@@ -107,10 +107,17 @@ def _mention(item: object, text: str, path: Path, line: int, i: int) -> Mention:
     )
 
 
-def query_from_json(obj: dict, path: Path, line: int, annotated: bool) -> Query:
+def query_from_json(
+    obj: dict, path: Path, line: int, annotated: bool, require_id: bool = False
+) -> Query:
+    """With ``require_id`` a missing ``text_id`` is an error: output matched
+    to its input by id would otherwise carry numbers the user never gave."""
     text = obj.get("text")
     if not isinstance(text, str):
         raise FormatError(path, line, f'expected a "text" string, got {describe(text)}')
+    if require_id and not isinstance(obj.get("text_id"), str | int):
+        found = "nothing" if "text_id" not in obj else describe(obj["text_id"])
+        raise FormatError(path, line, f'expected a "text_id" string, got {found}')
     text_id = obj.get("text_id", str(line))
     data = obj.get("mention_data")
     if data is None:
@@ -124,11 +131,14 @@ def query_from_json(obj: dict, path: Path, line: int, annotated: bool) -> Query:
     return Query(str(text_id), text, mentions, extra)
 
 
-def read_queries(path: str | Path, annotated: bool = False) -> Iterator[Query]:
-    """Stream queries; with ``annotated`` every line must carry ``mention_data``."""
+def read_queries(
+    path: str | Path, annotated: bool = False, require_id: bool = False
+) -> Iterator[Query]:
+    """Stream queries; with ``annotated`` every line must carry ``mention_data``,
+    with ``require_id`` a ``text_id``."""
     path = Path(path)
     for line, obj in iter_jsonl(path):
-        yield query_from_json(obj, path, line, annotated)
+        yield query_from_json(obj, path, line, annotated, require_id)
 
 
 def write_queries(path: str | Path, queries: Iterable[Query]) -> int:

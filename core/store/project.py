@@ -100,7 +100,9 @@ class Project:
             raise BadInput(f"{path}: no such project")
         if path.exists() and path.is_dir():
             raise BadInput(f"{path}: is a folder, expected a project file (.kgs)")
-        lock = open(str(path) + ".lock", "a+")  # noqa: SIM115 (held while the project is open)
+        lock_path = str(path) + ".lock"
+        lock_existed = os.path.exists(lock_path)
+        lock = open(lock_path, "a+")  # noqa: SIM115 (held while the project is open)
         try:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -128,6 +130,9 @@ class Project:
         except BaseException:
             if db is not None:
                 db.close()
+            # A file that is no project must not gain a lock beside it.
+            if not lock_existed:
+                os.remove(lock_path)
             lock.close()
             raise
         return cls(path, db, lock)
