@@ -24,6 +24,15 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 RESOURCES = ROOT / "resources"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory) -> Path:
+    """Indexes cached by the tests go to a folder of their own (child
+    processes inherit it), never to the user's cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["KGSTUDIO_CACHE_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     path = ROOT.parent / "shared" / "data"

@@ -46,8 +46,11 @@ def test_link_writes_ccks_mentions_with_scores_and_candidates(tmp_path, capsys) 
     assert line["mention_data"][0]["candidates"] == [{"kb_id": "2", "score": 1.0}]
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["queries"] == 1 and summary["mentions"] == 2
-    # The alias index was saved next to the KB and is reused.
-    assert (tmp_path / "kb_data.aliases").is_file()
+    # The alias index is cached by the KB's content, never beside the KB.
+    from core.linking.candidates import index_path_for
+
+    assert index_path_for(kb).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "kb_data", "out.jsonl"]
 
 
 def test_evaluate_link_prints_one_json_summary(tmp_path, capsys) -> None:

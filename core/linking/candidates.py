@@ -9,11 +9,13 @@ swapped without touching the models.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import NamedTuple
 
 import ahocorasick
 
+from core.cache import cache_dir, file_digest
 from core.jobs import JobContext
 from core.linking.kb import KnowledgeBase
 
@@ -118,13 +120,25 @@ class AliasIndex:
 
     def save(self, path: str | Path) -> None:
         """The automaton at ``path`` and what it was built with at
-        ``path.json``; nothing is pickled, so loading runs no code."""
+        ``path.json``; nothing is pickled, so loading runs no code. Each file
+        is renamed into place whole, the description last: a reader never
+        sees a description without its complete automaton."""
         path = Path(path)
-        self.automaton.save(str(path))
+        side_path = path.with_suffix(path.suffix + ".json")
         last = self.entries[-1][0] if self.entries else ""
         side = {"format": INDEX_FORMAT, "aliases": len(self), "last": last}
         side["min_chars"] = getattr(self, "min_chars", 1)
-        path.with_suffix(path.suffix + ".json").write_text(json.dumps(side, ensure_ascii=False))
+        suffix = f".{os.getpid()}.tmp"
+        tmp, side_tmp = Path(str(path) + suffix), Path(str(side_path) + suffix)
+        try:
+            self.automaton.save(str(tmp))
+            side_tmp.write_text(json.dumps(side, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+            os.replace(side_tmp, side_path)
+        finally:
+            for leftover in (tmp, side_tmp):
+                if leftover.exists():
+                    leftover.unlink()
 
     @classmethod
     def load(cls, path: str | Path, kb: KnowledgeBase) -> AliasIndex:
@@ -146,25 +160,26 @@ class AliasIndex:
 
 
 def index_path_for(kb_path: str | Path) -> Path:
-    kb_path = Path(kb_path)
-    return kb_path.with_name(kb_path.name + ".aliases")
+    """Where the index of this KB file's content is cached."""
+    digest = file_digest(kb_path)
+    return cache_dir("aliases") / f"{digest}-v{INDEX_FORMAT}.aliases"
 
 
 def load_or_build_index(
     kb: KnowledgeBase, kb_path: str | Path, ctx: JobContext | None = None
 ) -> AliasIndex:
-    """The alias index saved next to the KB file when it is newer than the KB;
-    otherwise built and saved there (when the folder is writable)."""
-    kb_path = Path(kb_path)
+    """The alias index cached for this KB file's content; otherwise built and
+    cached (when the cache folder can be written)."""
     saved = index_path_for(kb_path)
-    if saved.exists() and saved.stat().st_mtime >= kb_path.stat().st_mtime:
+    if saved.exists():
         try:
             return AliasIndex.load(saved, kb)
         except (OSError, ValueError, KeyError, TypeError):
-            pass  # unreadable or from another version: build it again
+            pass  # unreadable or damaged: build it again
     index = AliasIndex.build(kb, ctx)
     try:
+        saved.parent.mkdir(parents=True, exist_ok=True)
         index.save(saved)
     except OSError:
-        pass  # a read-only KB folder: the index lives in memory only
+        pass  # no writable cache: the index lives in memory only
     return index
