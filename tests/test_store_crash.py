@@ -59,3 +59,44 @@ def test_every_committed_edit_survives_sigkill(tmp_path) -> None:
             assert status == "rejected" if what == "rejected" else status in ("added", "rejected")
         # The history is whole too: the last committed edit can be undone.
         assert p.undo().description in ("add 甲 —作者→ 乙", "reject 甲 —作者→ 乙")
+
+
+def test_an_import_killed_at_any_moment_leaves_all_or_nothing(tmp_path) -> None:
+    """``project import`` of a 20,000-line file killed at random moments: the
+    project then opens with none of that import's documents or all of them."""
+    import random
+    import time
+
+    src = tmp_path / "big.jsonl"
+    n = 20_000
+    src.write_text(
+        "".join(
+            f'{{"text": "第{i}句：甲是乙的作者", "spo_list": '
+            f'[{{"subject": "甲", "predicate": "作者", "object": "乙"}}]}}\n'
+            for i in range(n)
+        ),
+        encoding="utf-8",
+    )
+    rng = random.Random(7)
+    outcomes = set()
+    for trial in range(6):
+        path = tmp_path / f"p{trial}.kgs"
+        with Project.open(path) as p:
+            p.import_sentences([])  # an existing, empty project
+        child = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), "project", "import", str(path), str(src)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.3, 4.0))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        db = sqlite3.connect(path)
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        db.close()
+        with Project.open(path) as p:  # the kernel released the killed owner's lock
+            count = p.count_documents()
+            triples = sum(p.statistics()["counts"].values())
+        assert (count, triples) in ((0, 0), (n, n))
+        outcomes.add(count)
+    print("documents after each kill:", sorted(outcomes))
