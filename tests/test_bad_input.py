@@ -114,7 +114,7 @@ def files(tmp_path: Path) -> dict[str, str]:
 CASES = {
     # outputs that are the user's own files
     "export over the project": "project export {P_kgs} {P_kgs}|is the project",
-    "export over the project's lock": "project export {P_kgs} {P_kgs_lock}|part of the project",
+    "export over the project's lock": "project export {P_kgs} {P_kgs}.lock|part of the project",
     "link over the KB": "link --kb {kb_jsonl} --input {queries_jsonl} --output {kb_jsonl}"
     "|is the knowledge base",
     "link over its input": "link --kb {kb_jsonl} --input {queries_jsonl} --output "

@@ -212,6 +212,18 @@ def test_a_project_open_in_another_process_is_refused(tmp_path, capsys) -> None:
     Project.open(path).close()  # the dead process' lock does not block
 
 
+def test_closing_a_project_leaves_no_lock_file_and_reopening_works(tmp_path) -> None:
+    path = tmp_path / "p.kgs"
+    with Project.open(path) as p:
+        assert (tmp_path / "p.kgs.lock").exists()
+        with pytest.raises(ProjectLockedError):
+            Project.open(path)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["p.kgs"]
+    assert main(["project", "export", str(path), str(tmp_path / "o.jsonl")]) == 0
+    assert not (tmp_path / "p.kgs.lock").exists()
+    Project.open(path).close()
+
+
 def test_cli_import_export_and_errors(tmp_path, capsys) -> None:
     src = write_jsonl(tmp_path / "in.jsonl", LINES)
     kgs = tmp_path / "c.kgs"

@@ -9,6 +9,7 @@ saved, so a crash or power cut loses nothing that was shown.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -82,6 +83,35 @@ def remove_project_files(path: str | Path) -> None:
             pass
 
 
+def _take_lock(path: Path, lock_path: str) -> Any:
+    """The open, exclusively locked ``lock_path``. The lock file is removed when
+    its owner closes the project: a lock taken on a file that was removed
+    meanwhile is worthless, so it is taken again on the current one."""
+    for _ in range(5):
+        lock = open(lock_path, "a+")  # noqa: SIM115 (held while the project is open)
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            pid = lock.read().strip() or "?"
+            lock.close()
+            raise ProjectLockedError(
+                f"{path}: already open in another KG Studio (process {pid}); close it there first"
+            ) from None
+        try:
+            current = os.stat(lock_path).st_ino == os.fstat(lock.fileno()).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            lock.seek(0)
+            lock.truncate()
+            lock.write(str(os.getpid()))
+            lock.flush()
+            return lock
+        lock.close()
+    raise ProjectLockedError(f"{path}: its lock keeps changing hands; try again")
+
+
 class Project:
     def __init__(self, path: Path, db: sqlite3.Connection, lock: Any) -> None:
         self.path = path
@@ -102,20 +132,7 @@ class Project:
             raise BadInput(f"{path}: is a folder, expected a project file (.kgs)")
         lock_path = str(path) + ".lock"
         lock_existed = os.path.exists(lock_path)
-        lock = open(lock_path, "a+")  # noqa: SIM115 (held while the project is open)
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            pid = lock.read().strip() or "?"
-            lock.close()
-            raise ProjectLockedError(
-                f"{path}: already open in another KG Studio (process {pid}); close it there first"
-            ) from None
-        lock.seek(0)
-        lock.truncate()
-        lock.write(str(os.getpid()))
-        lock.flush()
+        lock = _take_lock(path, lock_path)
         db = None
         try:
             db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -155,6 +172,10 @@ class Project:
             self.db.close()
             self.db = None
         if self._lock is not None:
+            # Removed while still held, so no lock file is left beside the
+            # project; an opener that raced us notices (see _take_lock).
+            with contextlib.suppress(OSError):
+                os.remove(self._lock.name)
             self._lock.close()
             self._lock = None
 
