@@ -87,7 +87,7 @@ def run_export(args: argparse.Namespace) -> int:
         args.output,
         [(args.project, "the project")]
         + [(f"{args.project}{s}", "part of the project") for s in ("-wal", "-shm", ".lock")],
-    )
+    )  # before opening: the project's own export_file checks again
     with Project.open(args.project, create=False) as project:
         n = project.export_file(args.output, reviewed_only=args.reviewed_only, clean=args.clean)
     print(f"exported {n} documents to {args.output}")

@@ -14,7 +14,7 @@ import pytest
 
 from cli.app import main
 from core.errors import BadInput
-from core.formats.duie import Span, Triple
+from core.formats.duie import Sentence, Span, Triple
 from core.formats.errors import FormatError
 from core.store import Project, ProjectLockedError, schema
 from tests.conftest import write_jsonl
@@ -214,7 +214,7 @@ def test_a_project_open_in_another_process_is_refused(tmp_path, capsys) -> None:
 
 def test_closing_a_project_leaves_no_lock_file_and_reopening_works(tmp_path) -> None:
     path = tmp_path / "p.kgs"
-    with Project.open(path) as p:
+    with Project.open(path):
         assert (tmp_path / "p.kgs.lock").exists()
         with pytest.raises(ProjectLockedError):
             Project.open(path)
@@ -498,3 +498,21 @@ def test_cli_reports_bad_lines_and_keeps_tensorflow_away(tmp_path, capsys) -> No
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.stdout.splitlines() == [f"imported 2 documents into {kgs} (2 in all)", "0 []"]
+
+
+def test_no_export_replaces_the_project_itself(tmp_path) -> None:
+    """The window's exports go through the same guard as the commands."""
+    from core.errors import OutputError
+    from core.store.links import Links
+
+    path = tmp_path / "p.kgs"
+    with Project.open(path) as p:
+        p.import_sentences([Sentence("甲是乙的作者", [Triple("甲", "作者", "乙")])])
+        for target in (path, f"{path}-wal", f"{path}.lock"):
+            with pytest.raises(OutputError, match="project"):
+                p.export_file(target)
+            with pytest.raises(OutputError, match="project"):
+                Links(p).export_file(target)
+        assert p.count_documents() == 1
+    with Project.open(path) as p:
+        assert p.count_documents() == 1

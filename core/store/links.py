@@ -28,6 +28,7 @@ from core.formats.errors import FormatError, describe
 from core.formats.jsonl import iter_jsonl
 from core.jobs import JobContext
 from core.linking.queries import NIL, Mention, Query, query_from_json, write_queries
+from core.outputs import check_output
 from core.store.project import Project
 from core.store.records import STATUSES, Edit
 
@@ -526,7 +527,9 @@ class Links:
     def export_file(
         self, path: str | Path, reviewed_only: bool = False, clean: bool = False
     ) -> int:
-        """Write :meth:`queries` as CCKS JSON lines, atomically; returns how many."""
+        """Write :meth:`queries` as CCKS JSON lines, atomically; returns how many.
+        Refuses to write over the project itself (OutputError)."""
+        check_output(path, self.project.own_files())
         return write_queries(path, self.queries(reviewed_only, clean))
 
     def import_file(self, path: str | Path, ctx: JobContext | None = None) -> int:

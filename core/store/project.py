@@ -24,6 +24,7 @@ from typing import Any
 from core.errors import BadInput
 from core.formats.duie import Sentence, Span, Triple, write_sentences
 from core.jobs import JobContext
+from core.outputs import check_output
 from core.store.duie_io import (
     annotation_row,
     check_sentence,
@@ -288,8 +289,16 @@ class Project:
         self, path: str | Path, reviewed_only: bool = False, clean: bool = False
     ) -> int:
         """Write :meth:`sentences` as DuIE lines, atomically (a failed export
-        leaves any previous file whole); returns how many."""
+        leaves any previous file whole); returns how many. Refuses to write
+        over the project itself (OutputError)."""
+        check_output(path, self.own_files())
         return write_sentences(path, self.sentences(reviewed_only, clean))
+
+    def own_files(self) -> list[tuple[str, str]]:
+        """The project file and its companions, which no export may replace."""
+        return [(str(self.path), "the project")] + [
+            (f"{self.path}{suffix}", "part of the project") for suffix in ("-wal", "-shm", ".lock")
+        ]
 
     # -- queries -----------------------------------------------------------------------
 
