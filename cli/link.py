@@ -168,6 +168,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     else:
         if not args.kb:
             raise UsageError("--model and --baseline need --kb")
+        if args.model:  # before the knowledge base, which takes a while
+            check_model_folder(args.model, what="KG Studio linker folder")
         kb, index = open_kb(args.kb)
         predicted = _link([q.text for q in gold], kb, index, args.model, 32)
     scores = score_links([q.mentions for q in gold], predicted, [q.unlabelled() for q in gold])

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 
 from cli.common import SOURCE_SCHEMA_HELP, console_context, existing_file, source_schemas
+from core.modelcheck import check_model_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +54,7 @@ def run_link(args: argparse.Namespace) -> int:
     from core.linking.thresholds import tune_thresholds
 
     dev = list(read_queries(existing_file(args.dev, "held-out queries"), annotated=True))
+    check_model_folder(args.model, what="KG Studio linker folder")
     kb, index = open_kb(args.kb)
     model = load_linker(args.model)
     ctx, bar = console_context()

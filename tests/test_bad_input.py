@@ -42,6 +42,7 @@ GOLD = [
     }
 ]
 SCHEMA = [{"subject_type": "图书作品", "predicate": "作者", "object_type": "人物"}]
+MENTION = {"kb_id": "1", "mention": "甲", "offset": "0"}
 KB = [{"subject_id": "1", "subject": "甲", "alias": [], "type": ["人"], "data": []}]
 
 
@@ -68,6 +69,8 @@ def files(tmp_path: Path) -> dict[str, str]:
     write_jsonl(t / "schema_extra.jsonl", [{**SCHEMA[0], "objct_type": "人物"}])
     write_jsonl(t / "kb.jsonl", KB)
     write_jsonl(t / "queries.jsonl", [{"text_id": "1", "text": "甲是乙的作者"}])
+    linked = {"text_id": "1", "text": "甲是乙的作者"}
+    write_jsonl(t / "linked.jsonl", [{**linked, "mention_data": [MENTION]}])
     write_jsonl(t / "no_id.jsonl", [{"text_id": "1", "text": "甲"}, {"text": "乙"}])
     (t / "empty.jsonl").write_bytes(b"")
     (t / "blank.txt").write_text("\n  \n", encoding="utf-8")
@@ -241,6 +244,23 @@ CASES = {
     "|not a KG Studio project",
     "cluster binary graph": "cluster --input {graph_bad_net} --output {tmp}/o.clu|graph_bad",
     "cluster empty edge list": "cluster --input {edges_empty_txt} --output {tmp}/o.clu|edges_empty",
+    # scoring and tuning the linker
+    "evaluate link, truncated gold": "evaluate link --gold {truncated_jsonl} --pred "
+    "{queries_jsonl}|truncated.jsonl:1",
+    "evaluate link, binary predictions": "evaluate link --gold {linked_jsonl} --pred "
+    "{binary_bin}|binary.bin",
+    "evaluate link, model without a KB": "evaluate link --gold {linked_jsonl} --model {model}|--kb",
+    "evaluate link, garbage weights": "evaluate link --gold {linked_jsonl} --model "
+    "{m_garbage} --kb {kb_jsonl}|weights.h5",
+    "tune link, empty KB": "tune link --model {model} --kb {empty_jsonl} --dev {linked_jsonl}"
+    "|empty.jsonl",
+    "tune link, missing dev": "tune link --model {model} --kb {kb_jsonl} --dev {tmp}/nope.jsonl"
+    "|nope.jsonl",
+    "tune triples, garbage weights": "tune triples --model {m_garbage} --dev {gold_jsonl}"
+    "|weights.h5",
+    "evaluate triples, bad source schema": "evaluate triples --gold {gold_jsonl} --pred "
+    "{gold_jsonl} --source-schema duie2|NAME=SCHEMA_FILE",
+    "demo with an argument": "demo --model {model}|unrecognized arguments",
 }
 
 
