@@ -135,11 +135,12 @@ def pretrain_mlm(
     bert, model = _build(config, settings)
     sequences = pack_token_sequences(texts, tokenizer, settings.maxlen)
 
-    step, history = 0, []
+    step, history, seconds_before = 0, [], 0.0
     meta_path = state_dir / "progress.json"
     if meta_path.exists():
         meta = json.loads(meta_path.read_text())
         step, history = meta["step"], meta["history"]
+        seconds_before = meta.get("seconds", 0.0)
         model.load_weights(str(state_dir / "model.weights.h5"))
         restore_optimizer(model, state_dir / "optimizer.npz")
     rng = np.random.default_rng(settings.seed + step)
@@ -148,7 +149,12 @@ def pretrain_mlm(
     def save() -> None:
         model.save_weights(str(state_dir / "model.weights.h5"))
         save_optimizer(model.optimizer, state_dir / "optimizer.npz")
-        meta = {"step": step, "history": history, "settings": asdict(settings)}
+        meta = {
+            "step": step,
+            "history": history,
+            "settings": asdict(settings),
+            "seconds": round(seconds_before + time.time() - started, 1),
+        }
         meta_path.write_text(json.dumps(meta, indent=1))
 
     started, losses = time.time(), []
@@ -173,6 +179,7 @@ def pretrain_mlm(
         "steps": step,
         "sequences": len(sequences),
         "seconds_this_run": round(time.time() - started, 1),
+        "seconds": round(seconds_before + time.time() - started, 1),  # every run together
         "final_loss": history[-1]["loss"] if history else None,
         "history": history,
     }
