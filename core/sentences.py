@@ -38,6 +38,7 @@ def split_sentences(text: str, max_protected: int = 300) -> list[tuple[int, int]
 
     while i < n:
         ch = text[i]
+        ends_here = False
         if ch in LINE_BREAKS:
             emit(i)
             start, open_stack = i + 1, []
@@ -47,24 +48,20 @@ def split_sentences(text: str, max_protected: int = 300) -> list[tuple[int, int]
             open_stack.append(OPENING[ch])
         elif open_stack and ch == open_stack[-1]:
             open_stack.pop()
-            if not open_stack and i > start and text[i - 1] in TERMINATORS:
-                # “……。” ends its sentence: the quote closes on a terminator.
-                j = i + 1
-                while j < n and (text[j] in TERMINATORS or text[j] in CLOSING):
-                    j += 1
-                emit(j)
-                start, i = j, j
-                continue
+            # “……。” ends its sentence: the quote closes on a terminator.
+            ends_here = not open_stack and i > start and text[i - 1] in TERMINATORS
         elif ch in TERMINATORS:
             if open_stack and i - opened_at > max_protected:
                 open_stack = []
-            if not open_stack:
-                j = i + 1
-                while j < n and (text[j] in TERMINATORS or text[j] in CLOSING):
-                    j += 1
-                emit(j)
-                start, i = j, j
-                continue
+            ends_here = not open_stack
+        if ends_here:
+            # The sentence takes the terminators and closing marks that follow.
+            j = i + 1
+            while j < n and (text[j] in TERMINATORS or text[j] in CLOSING):
+                j += 1
+            emit(j)
+            start = i = j
+            continue
         i += 1
     emit(n)
     return spans
