@@ -45,25 +45,23 @@ def read_corpus(path: Path) -> Iterator[str]:
                 yield line
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number of 1 or more (a batch size, a step count)."""
+def _whole(text: str, least: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text}: expected 1 or more")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{text}: expected {least} or more")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of 1 or more (a batch size, a step count)."""
+    return _whole(text, 1)
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text}: expected 0 or more")
-    return value
+    return _whole(text, 0)
 
 
 def _number(text: str) -> float:
