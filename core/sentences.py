@@ -6,8 +6,9 @@ is text they have never seen (a 60-sentence document extracted as windows gave
 ``。！？；!?`` (with any closing quotes or brackets that follow) or at a line
 break; a terminator inside quotes or brackets does not end it, so a quoted
 exclamation stays inside its sentence, unless it is the last character before
-the quote closes (“……。”). Unbalanced quotes stop protecting after
-``max_protected`` characters, so one stray ``“`` cannot glue a book together.
+the quote closes (“……。”). A mark protects a terminator only when its closing
+mark follows within ``lookahead`` characters on the same line: one unclosed
+``（`` or ``“`` in a sentence must not glue the next sentences to it.
 """
 
 from __future__ import annotations
@@ -18,13 +19,22 @@ OPENING = {"“": "”", "‘": "’", "「": "」", "『": "』", "（": "）",
 CLOSING = frozenset(OPENING.values()) | {'"', "'"}
 
 
-def split_sentences(text: str, max_protected: int = 300) -> list[tuple[int, int]]:
+def _closes_soon(text: str, begin: int, closer: str, lookahead: int) -> bool:
+    """Whether ``closer`` follows within ``lookahead`` characters, on this line."""
+    for ch in text[begin : begin + lookahead]:
+        if ch == closer:
+            return True
+        if ch in LINE_BREAKS:
+            return False
+    return False
+
+
+def split_sentences(text: str, lookahead: int = 60) -> list[tuple[int, int]]:
     """``[start, end)`` spans of the sentences of ``text``, in order, without
     leading or trailing whitespace; pieces of only whitespace are left out."""
     spans: list[tuple[int, int]] = []
     start = 0
     open_stack: list[str] = []
-    opened_at = 0
     i, n = 0, len(text)
 
     def emit(end: int) -> None:
@@ -43,16 +53,14 @@ def split_sentences(text: str, max_protected: int = 300) -> list[tuple[int, int]
             emit(i)
             start, open_stack = i + 1, []
         elif ch in OPENING:
-            if not open_stack:
-                opened_at = i
             open_stack.append(OPENING[ch])
         elif open_stack and ch == open_stack[-1]:
             open_stack.pop()
             # “……。” ends its sentence: the quote closes on a terminator.
             ends_here = not open_stack and i > start and text[i - 1] in TERMINATORS
         elif ch in TERMINATORS:
-            if open_stack and i - opened_at > max_protected:
-                open_stack = []
+            if open_stack and not _closes_soon(text, i + 1, open_stack[-1], lookahead):
+                open_stack = []  # a stray or unclosed mark: it protects nothing
             ends_here = not open_stack
         if ends_here:
             # The sentence takes the terminators and closing marks that follow.

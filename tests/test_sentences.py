@@ -35,6 +35,12 @@ def test_quotes_and_brackets_stay_whole_and_closing_marks_follow_their_sentence(
 def test_an_unclosed_quote_does_not_glue_the_rest_of_the_text_together() -> None:
     text = "“" + "甲" * 400 + "。乙。丙。"
     assert len(pieces(text)) == 3
+    # a bracket left open in one sentence protects nothing in the next ones
+    assert pieces("他演了《红楼梦。下一句。（再下一句。") == [
+        "他演了《红楼梦。",
+        "下一句。",
+        "（再下一句。",
+    ]
 
 
 def test_spans_point_into_the_original_text_and_skip_blank_pieces() -> None:
