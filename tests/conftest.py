@@ -22,6 +22,7 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 
 
 RESOURCES = ROOT / "resources"
+DATA = ROOT / "tests" / "data"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,11 +35,9 @@ def private_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    path = ROOT.parent / "shared" / "data"
-    if not path.is_dir():
-        pytest.skip("the shared data folder is not present")
-    return path
+def data_dir() -> Path:
+    """Small pieces of public data sets, kept with the tests (tests/data/SOURCES.md)."""
+    return DATA
 
 
 @pytest.fixture(scope="session")

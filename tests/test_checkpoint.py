@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def test_tiny_tf1_checkpoint_weights_are_loaded(shared_data) -> None:
+def test_tiny_tf1_checkpoint_weights_are_loaded(data_dir) -> None:
     from core.compat import bert4keras
     from core.encoder.bert import build_bert, find_checkpoint, read_bert_config
 
     tf = bert4keras().tf
-    folder = find_checkpoint(shared_data / "tiny_ckpt")
+    folder = find_checkpoint(data_dir / "tiny_ckpt")
     config = read_bert_config(folder.config_path)
     bert = build_bert(config, checkpoint=folder.checkpoint)
     reader = tf.train.load_checkpoint(folder.checkpoint)
@@ -22,12 +22,12 @@ def test_tiny_tf1_checkpoint_weights_are_loaded(shared_data) -> None:
     )
 
 
-def test_a_checkpoint_we_write_loads_back_identically(shared_data, tmp_path) -> None:
+def test_a_checkpoint_we_write_loads_back_identically(data_dir, tmp_path) -> None:
     from core.encoder.bert import build_bert, find_checkpoint, read_bert_config
     from core.encoder.checkpoint import write_google_checkpoint
     from core.encoder.tokenizer import load_vocab
 
-    src = find_checkpoint(shared_data / "tiny_ckpt")
+    src = find_checkpoint(data_dir / "tiny_ckpt")
     config = read_bert_config(src.config_path)
     original = build_bert(config, checkpoint=src.checkpoint)
     write_google_checkpoint(original, tmp_path / "copy", config, load_vocab(src.vocab_path))
@@ -37,10 +37,10 @@ def test_a_checkpoint_we_write_loads_back_identically(shared_data, tmp_path) -> 
         np.testing.assert_array_equal(a, b)
 
 
-def test_pretrained_embeddings_are_sliced_to_a_cut_vocabulary(shared_data) -> None:
+def test_pretrained_embeddings_are_sliced_to_a_cut_vocabulary(data_dir) -> None:
     from core.encoder.bert import build_bert, find_checkpoint, read_bert_config
 
-    folder = find_checkpoint(shared_data / "tiny_ckpt")
+    folder = find_checkpoint(data_dir / "tiny_ckpt")
     config = read_bert_config(folder.config_path)
     full = build_bert(config, checkpoint=folder.checkpoint)
     keep = [0, 1, 2, 3, 4, 7, 9]

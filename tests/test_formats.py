@@ -24,13 +24,21 @@ from core.formats import (
     write_schema,
     write_sentences,
 )
+from tests.conftest import DATA, RESOURCES
 
 
 @pytest.mark.parametrize(
-    "name", ["duie1/train_data.json", "duie2/train_data_5000.json", "duie2/duie_dev.json"]
+    "path",
+    [
+        DATA / "duie1" / "train_data.json",
+        DATA / "duie2" / "train_data_5000.json",
+        DATA / "duie2" / "duie_dev.json",
+        RESOURCES / "data" / "triples" / "dev.jsonl",
+    ],
+    ids=lambda path: path.name,
 )
-def test_every_real_line_round_trips_exactly(shared_data, name) -> None:
-    with open(shared_data / name, encoding="utf-8") as f:
+def test_every_real_line_round_trips_exactly(path) -> None:
+    with open(path, encoding="utf-8") as f:
         for line in f:
             obj = json.loads(line)
             again = sentence_to_json(sentence_from_json(obj))
@@ -38,8 +46,8 @@ def test_every_real_line_round_trips_exactly(shared_data, name) -> None:
             assert json.dumps(again, ensure_ascii=False) == json.dumps(obj, ensure_ascii=False)
 
 
-def test_duie2_objects_read_as_strings_and_edits_are_written(shared_data) -> None:
-    first = next(read_sentences(shared_data / "duie2" / "train_data_5000.json"))
+def test_duie2_objects_read_as_strings_and_edits_are_written(data_dir) -> None:
+    first = next(read_sentences(data_dir / "duie2" / "train_data_5000.json"))
     t = first.triples[0]
     assert isinstance(t.object, str) and isinstance(t.object_type, str)
     t.object = "改过的"
@@ -140,14 +148,14 @@ def test_write_then_read_sentences(tmp_path) -> None:
     assert back.triples[0].key() == ("甲", "p", "乙") and back.extra == {"id": 1}
 
 
-def test_schemas_of_both_versions(shared_data) -> None:
-    v1 = read_schema(shared_data / "duie1" / "all_50_schemas")
+def test_schemas_of_both_versions(data_dir) -> None:
+    v1 = read_schema(data_dir / "duie1" / "all_50_schemas")
     assert len(v1.entries) == 50 and len(v1.predicates) == 49
     # The first of its two entries wins.
     assert v1.types_for("成立日期") == ("机构", "Date")
     with pytest.raises(KeyError):
         v1.types_for("不存在")
-    v2 = read_schema(shared_data / "duie2" / "duie_schema.json")
+    v2 = read_schema(data_dir / "duie2" / "duie_schema.json")
     assert len(v2.predicates) == 48
     assert all(isinstance(e.object_type, str) for e in v2.entries)
 
@@ -162,8 +170,8 @@ def test_a_schema_line_missing_a_field_is_reported(tmp_path) -> None:
         read_schema(path)
 
 
-def test_an_edited_duie1_triple_is_written_and_the_rest_is_unchanged(shared_data) -> None:
-    with open(shared_data / "duie1" / "train_data.json", encoding="utf-8") as f:
+def test_an_edited_duie1_triple_is_written_and_the_rest_is_unchanged(data_dir) -> None:
+    with open(data_dir / "duie1" / "train_data.json", encoding="utf-8") as f:
         original = json.loads(f.readline())
     s = sentence_from_json(original)
     s.triples[0].object = "故宫博物院出版社"
@@ -278,12 +286,12 @@ def test_atomic_write_keeps_the_permissions_of_the_file_it_replaces(tmp_path) ->
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
-def test_schemas_are_written_back_as_they_were_read(shared_data, tmp_path) -> None:
-    v1_path = shared_data / "duie1" / "all_50_schemas"
+def test_schemas_are_written_back_as_they_were_read(data_dir, tmp_path) -> None:
+    v1_path = data_dir / "duie1" / "all_50_schemas"
     write_schema(tmp_path / "v1.jsonl", read_schema(v1_path))
     assert (tmp_path / "v1.jsonl").read_bytes() == v1_path.read_bytes()
 
-    v2_path = shared_data / "duie2" / "duie_schema.json"
+    v2_path = data_dir / "duie2" / "duie_schema.json"
     v2 = read_schema(v2_path)
     dubbing = next(e for e in v2.entries if e.predicate == "配音")
     assert dubbing.object_type == "人物" and dubbing.extra["object_type"]["inWork"] == "影视作品"

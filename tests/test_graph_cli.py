@@ -30,9 +30,9 @@ def _summary(capsys) -> dict:
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
-def test_infomap_on_football_with_truth_writes_a_clu(shared_data, tmp_path, capsys) -> None:
+def test_infomap_on_football_with_truth_writes_a_clu(data_dir, tmp_path, capsys) -> None:
     out = tmp_path / "football.clu"
-    football = shared_data / "networks" / "football.gml"
+    football = data_dir / "networks" / "football.gml"
     assert (
         main(["cluster", "--input", str(football), "--truth", "value", "--output", str(out)]) == 0
     )
@@ -43,9 +43,9 @@ def test_infomap_on_football_with_truth_writes_a_clu(shared_data, tmp_path, caps
     assert len(read_clu(out)) == 115
 
 
-def test_multilevel_tree_and_truth_file(shared_data, tmp_path, capsys) -> None:
+def test_multilevel_tree_and_truth_file(data_dir, tmp_path, capsys) -> None:
     out = tmp_path / "nine.tree"
-    args = ["cluster", "--input", str(shared_data / "networks" / "ninetriangles.net")]
+    args = ["cluster", "--input", str(data_dir / "networks" / "ninetriangles.net")]
     assert main([*args, "--trials", "10", "--output", str(out)]) == 0
     summary = _summary(capsys)
     assert summary["levels"] == 3 and summary["modules"] == 5
@@ -61,9 +61,9 @@ def test_multilevel_tree_and_truth_file(shared_data, tmp_path, capsys) -> None:
     assert _summary(capsys)["nmi"] < 1.0
 
 
-def test_louvain_json_has_no_codelength(shared_data, tmp_path, capsys) -> None:
+def test_louvain_json_has_no_codelength(data_dir, tmp_path, capsys) -> None:
     out = tmp_path / "karate.json"
-    karate = shared_data / "networks" / "karate.net"
+    karate = data_dir / "networks" / "karate.net"
     args = ["cluster", "--input", str(karate), "--method", "louvain", "--seed", "1"]
     assert main([*args, "--output", str(out)]) == 0
     summary = _summary(capsys)
@@ -73,8 +73,8 @@ def test_louvain_json_has_no_codelength(shared_data, tmp_path, capsys) -> None:
     assert len(data["nodes"]) == 34 and sum(m["size"] for m in data["modules"]) == 34
 
 
-def test_directed_flag_reads_links_as_arcs(shared_data, tmp_path, capsys) -> None:
-    two = shared_data / "networks" / "twotriangles.net"
+def test_directed_flag_reads_links_as_arcs(data_dir, tmp_path, capsys) -> None:
+    two = data_dir / "networks" / "twotriangles.net"
     out = str(tmp_path / "d.clu")
     assert main(["cluster", "--input", str(two), "--output", out]) == 0
     undirected = _summary(capsys)["codelength"]
@@ -93,8 +93,8 @@ def test_directed_flag_reads_links_as_arcs(shared_data, tmp_path, capsys) -> Non
         (["--truth", "conference", "--output", "x.clu"], "neither a .clu/.tree file"),
     ],
 )
-def test_bad_options_exit_with_code_2(shared_data, tmp_path, capsys, extra, message) -> None:
-    karate = str(shared_data / "networks" / "karate.net")
+def test_bad_options_exit_with_code_2(data_dir, tmp_path, capsys, extra, message) -> None:
+    karate = str(data_dir / "networks" / "karate.net")
     extra = [str(tmp_path / e) if e.startswith("x.") else e for e in extra]
     assert main(["cluster", "--input", karate, *extra]) == 2
     captured = capsys.readouterr()
@@ -102,12 +102,12 @@ def test_bad_options_exit_with_code_2(shared_data, tmp_path, capsys, extra, mess
     assert len(captured.err.strip().splitlines()) == 1
 
 
-def test_bad_input_files_exit_with_code_2(shared_data, tmp_path, capsys) -> None:
+def test_bad_input_files_exit_with_code_2(data_dir, tmp_path, capsys) -> None:
     bad = tmp_path / "bad.net"
     bad.write_text("1 2\n2 three four\n", encoding="utf-8")
     assert main(["cluster", "--input", str(bad), "--output", str(tmp_path / "o.clu")]) == 2
     assert f"{bad}:2: expected 'source target [weight]'" in capsys.readouterr().err
-    states = shared_data / "networks" / "states.net"
+    states = data_dir / "networks" / "states.net"
     assert main(["cluster", "--input", str(states), "--output", str(tmp_path / "o.clu")]) == 2
     assert "unsupported section *States" in capsys.readouterr().err
     missing = tmp_path / "absent.gml"
@@ -115,10 +115,10 @@ def test_bad_input_files_exit_with_code_2(shared_data, tmp_path, capsys) -> None
     assert not (tmp_path / "o.clu").exists()
 
 
-def test_the_command_loads_no_tensorflow_and_no_qt(shared_data, tmp_path) -> None:
+def test_the_command_loads_no_tensorflow_and_no_qt(data_dir, tmp_path) -> None:
     code = (
         "import sys; from cli.app import main; "
-        f"rc = main(['cluster', '--input', {str(shared_data / 'networks' / 'karate.net')!r}, "
+        f"rc = main(['cluster', '--input', {str(data_dir / 'networks' / 'karate.net')!r}, "
         f"'--output', {str(tmp_path / 'k.clu')!r}]); "
         "heavy = [m for m in sys.modules if m.split('.')[0] in "
         "('tensorflow', 'keras', 'PySide6', 'pyqtgraph', 'gui')]; "

@@ -27,8 +27,8 @@ from core.jobs import Cancelled, JobContext
 
 
 @pytest.fixture(scope="module")
-def karate(shared_data):
-    g = read_graph(shared_data / "networks" / "karate.net")
+def karate(data_dir):
+    g = read_graph(data_dir / "networks" / "karate.net")
     club = nx.karate_club_graph()
     # karate.net numbers the members 0-33 like networkx, with the same weighted links
     assert {frozenset(map(int, e)): w for *e, w in g.edges(data="weight")} == {
@@ -38,8 +38,8 @@ def karate(shared_data):
 
 
 @pytest.fixture(scope="module")
-def football(shared_data):
-    g = read_graph(shared_data / "networks" / "football.gml")
+def football(data_dir):
+    g = read_graph(data_dir / "networks" / "football.gml")
     return g, load_truth(g, "value")
 
 
@@ -74,26 +74,26 @@ def test_football_conferences_are_found(football, method, least_nmi) -> None:
     assert modularity(g, result) > 0.5
 
 
-def test_truth_from_a_clu_or_tree_file(shared_data, tmp_path) -> None:
-    fixtures = shared_data / "networks" / "infomap_test_fixtures"
+def test_truth_from_a_clu_or_tree_file(data_dir, tmp_path) -> None:
+    fixtures = data_dir / "networks" / "infomap_test_fixtures"
     g = read_graph(fixtures / "lossy_benchmark.net")
     truth = load_truth(g, str(fixtures / "lossy_benchmark.clu"))
     assert compare_with_truth(cluster(g, two_level=True), truth) == (
         pytest.approx(1.0),
         pytest.approx(1.0),
     )
-    two = read_graph(shared_data / "networks" / "twotriangles.net")
+    two = read_graph(data_dir / "networks" / "twotriangles.net")
     tree_truth = truth_from_file(two, fixtures / "twotriangles_three_level.tree")
     assert tree_truth == {"1": 1, "2": 1, "3": 1, "4": 2, "5": 2, "6": 2}
     # node ids are matched as text: GML's integer ids against a .clu file
-    football = read_graph(shared_data / "networks" / "football.gml")
+    football = read_graph(data_dir / "networks" / "football.gml")
     clu = tmp_path / "conferences.clu"
     clu.write_text("".join(f"{n} {d['value']}\n" for n, d in football.nodes(data=True)))
     assert load_truth(football, str(clu)) == load_truth(football, "value")
 
 
-def test_truth_that_names_nothing_is_bad_input(shared_data, tmp_path) -> None:
-    g = read_graph(shared_data / "networks" / "twotriangles.net")
+def test_truth_that_names_nothing_is_bad_input(data_dir, tmp_path) -> None:
+    g = read_graph(data_dir / "networks" / "twotriangles.net")
     with pytest.raises(BadInput, match="neither a .clu/.tree file nor an attribute"):
         load_truth(g, "conference")
     other = tmp_path / "other.clu"

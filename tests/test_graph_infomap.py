@@ -13,8 +13,8 @@ from core.graph.metrics import nmi
 from core.jobs import Cancelled, JobContext
 
 
-def test_two_triangles_give_the_documented_modules_codelength_and_flows(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "twotriangles.net")
+def test_two_triangles_give_the_documented_modules_codelength_and_flows(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "twotriangles.net")
     result = cluster(g, two_level=True)
     # infomap's README example: "Found 2 modules with codelength: 2.32073035683379"
     assert result.codelength == pytest.approx(2.32073035683379, abs=1e-12)
@@ -28,8 +28,8 @@ def test_two_triangles_give_the_documented_modules_codelength_and_flows(shared_d
     assert result.relative_saving == pytest.approx(1 - 2.32073035683379 / 2.556656707462823)
 
 
-def test_nine_triangles_nest_triangles_in_five_top_modules(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "ninetriangles.net")
+def test_nine_triangles_nest_triangles_in_five_top_modules(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "ninetriangles.net")
     # infomap.datasets.nine_triangles(): seed 123, 10 trials -> 5 top modules,
     # and Infomap.get_multilevel_modules() lists two of them holding three
     # triangles each, the other three a single triangle.
@@ -50,8 +50,8 @@ def test_nine_triangles_nest_triangles_in_five_top_modules(shared_data) -> None:
     assert flows[(1,)] == pytest.approx(sum(flows[(1, k)] for k in (1, 2, 3)))
 
 
-def test_two_level_nine_triangles_is_one_module_per_triangle(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "ninetriangles.net")
+def test_two_level_nine_triangles_is_one_module_per_triangle(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "ninetriangles.net")
     two = cluster(g, two_level=True)
     multi = cluster(g)
     assert two.n_modules == 9 and two.levels == 2
@@ -71,10 +71,10 @@ def test_two_level_nine_triangles_is_one_module_per_triangle(shared_data) -> Non
         ("modular_wd.net", {"directed": True}),
     ],
 )
-def test_same_result_as_infomap_reading_the_file_itself(shared_data, name, options) -> None:
+def test_same_result_as_infomap_reading_the_file_itself(data_dir, name, options) -> None:
     import infomap
 
-    path = shared_data / "networks" / name
+    path = data_dir / "networks" / name
     im = infomap.Infomap(**options)
     im.read_file(str(path))
     expected = im.run()
@@ -90,8 +90,8 @@ def test_same_result_as_infomap_reading_the_file_itself(shared_data, name, optio
     assert nmi([raw[n] for n in nodes], [result.modules[n] for n in nodes]) == pytest.approx(1)
 
 
-def test_a_directed_network_is_clustered_with_directed_flow(shared_data) -> None:
-    path = shared_data / "networks" / "modular_wd.net"
+def test_a_directed_network_is_clustered_with_directed_flow(data_dir) -> None:
+    path = data_dir / "networks" / "modular_wd.net"
     directed = cluster(read_graph(path))
     undirected = cluster(read_graph(path, directed=False))
     assert directed.options["directed"] and not undirected.options["directed"]
@@ -100,8 +100,8 @@ def test_a_directed_network_is_clustered_with_directed_flow(shared_data) -> None
     assert directed.levels == 3 and directed.modules_per_level() == [2, 5]
 
 
-def test_link_weights_change_the_modules(shared_data) -> None:
-    weighted = read_graph(shared_data / "networks" / "modular_w.net")
+def test_link_weights_change_the_modules(data_dir) -> None:
+    weighted = read_graph(data_dir / "networks" / "modular_w.net")
     unweighted = nx.Graph(weighted.edges())
     a, b = cluster(weighted), cluster(unweighted)
     assert a.codelength == pytest.approx(3.0481118600274115, abs=1e-9)
@@ -112,16 +112,16 @@ def test_link_weights_change_the_modules(shared_data) -> None:
     assert a.node_flow["2"] == pytest.approx(strength["2"] / total)
 
 
-def test_a_longer_markov_time_gives_fewer_modules(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "ninetriangles.net")
+def test_a_longer_markov_time_gives_fewer_modules(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "ninetriangles.net")
     counts = [cluster(g, two_level=True, markov_time=t).n_modules for t in (0.3, 1.0, 2.0)]
     assert counts == [21, 9, 3]
 
 
-def test_trials_keep_the_best_and_equal_infomaps_own_trials(shared_data) -> None:
+def test_trials_keep_the_best_and_equal_infomaps_own_trials(data_dir) -> None:
     import infomap
 
-    g = read_graph(shared_data / "networks" / "football.gml")
+    g = read_graph(data_dir / "networks" / "football.gml")
     result = cluster(g, trials=6, seed=5, two_level=True)
     assert len(result.trial_codelengths) == 6
     assert result.codelength == pytest.approx(min(result.trial_codelengths), abs=1e-12)
@@ -133,13 +133,13 @@ def test_trials_keep_the_best_and_equal_infomaps_own_trials(shared_data) -> None
     assert result.codelength == pytest.approx(expected.codelength, abs=1e-12)
 
 
-def test_the_same_seed_gives_the_same_modules(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "jazz.net")
+def test_the_same_seed_gives_the_same_modules(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "jazz.net")
     assert cluster(g, seed=7, trials=2).modules == cluster(g, seed=7, trials=2).modules
 
 
-def test_progress_between_trials_and_cancel(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "football.gml")
+def test_progress_between_trials_and_cancel(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "football.gml")
     seen: list[tuple[int, int, str]] = []
     cluster(g, trials=3, ctx=JobContext(lambda d, t, m: seen.append((d, t, m))))
     assert [d for d, *_ in seen] == [0, 1, 2, 3, 4]
@@ -183,8 +183,8 @@ def test_other_methods_take_a_seed_only() -> None:
         cluster(nx.path_graph(3), "walktrap")
 
 
-def test_a_separate_process_gives_the_same_result_and_can_be_cancelled(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "ninetriangles.net")
+def test_a_separate_process_gives_the_same_result_and_can_be_cancelled(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "ninetriangles.net")
     here = cluster(g, trials=3)
     apart = cluster(g, trials=3, separate_process=True)
     assert apart.modules == here.modules and apart.codelength == pytest.approx(here.codelength)

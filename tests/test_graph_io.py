@@ -24,32 +24,32 @@ def _edges(g: nx.Graph) -> dict[frozenset, float]:
     return {frozenset((str(u), str(v))): w for u, v, w in g.edges(data="weight", default=1.0)}
 
 
-def test_pajek_with_vertices_and_quoted_labels(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "twotriangles.net")
+def test_pajek_with_vertices_and_quoted_labels(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "twotriangles.net")
     assert not g.is_directed()
     assert [g.nodes[n]["label"] for n in g] == list("ABCDEF")
     assert g.number_of_edges() == 7 and g["3"]["4"]["weight"] == 1.0
 
 
-def test_pajek_labels_may_hold_spaces(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "Fonseca-Ganade-weighted.net")
+def test_pajek_labels_may_hold_spaces(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "Fonseca-Ganade-weighted.net")
     assert g.nodes["2"]["label"] == "Allomerus aff. Octoarticulata"
     assert g.number_of_nodes() == 29 and g.number_of_edges() == 38
     # *Bipartite 20: feature nodes from id 20 on
     assert g.nodes["19"]["part"] == 0 and g.nodes["20"]["part"] == 1
 
 
-def test_pajek_without_a_vertices_header(shared_data) -> None:
-    nine = read_graph(shared_data / "networks" / "ninetriangles.net")
+def test_pajek_without_a_vertices_header(data_dir) -> None:
+    nine = read_graph(data_dir / "networks" / "ninetriangles.net")
     assert nine.number_of_nodes() == 27 and nine.number_of_edges() == 39
     assert {w for *_, w in nine.edges(data="weight")} == {1.0, 0.8}
-    karate = read_graph(shared_data / "networks" / "karate.net")
+    karate = read_graph(data_dir / "networks" / "karate.net")
     assert sorted(karate.nodes, key=int) == [str(i) for i in range(34)]
     assert karate["0"]["2"]["weight"] == 5.0
 
 
-def test_arcs_give_a_directed_weighted_graph(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "modular_wd.net")
+def test_arcs_give_a_directed_weighted_graph(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "modular_wd.net")
     assert g.is_directed() and g.number_of_nodes() == 25 and g.number_of_edges() == 48
     assert g["1"]["3"]["weight"] == 2.0 and not g.has_edge("3", "1")
 
@@ -91,8 +91,8 @@ def test_edge_lists_with_commas_tabs_and_a_header(tmp_path) -> None:
     assert read_graph(tsv).number_of_edges() == 2
 
 
-def test_gml_with_a_truth_attribute(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "football.gml")
+def test_gml_with_a_truth_attribute(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "football.gml")
     assert g.number_of_nodes() == 115 and g.number_of_edges() == 613
     assert len({d["value"] for _, d in g.nodes(data=True)}) == 12
     assert g.nodes[0]["label"] == "BrighamYoung"
@@ -150,8 +150,8 @@ def test_clu_and_tree_round_trip_with_nested_modules(tmp_path) -> None:
     assert read_clu(tmp_path / "leaf.clu") == {"1": 1, "2": 1, "3": 2, "4": 3, "5": 3}
 
 
-def test_infomaps_own_clu_and_tree_fixtures_read(shared_data) -> None:
-    fixtures = shared_data / "networks" / "infomap_test_fixtures"
+def test_infomaps_own_clu_and_tree_fixtures_read(data_dir) -> None:
+    fixtures = data_dir / "networks" / "infomap_test_fixtures"
     assert read_clu(fixtures / "twotriangles_two_modules.clu") == {
         "1": 1,
         "2": 1,

@@ -48,8 +48,8 @@ def test_opening_a_module_shows_its_nodes_and_their_links(planted) -> None:
     assert h.ancestors(module) == [ROOT, module]
 
 
-def test_nested_modules_open_level_by_level(shared_data) -> None:
-    g = read_graph(shared_data / "networks" / "ninetriangles.net")
+def test_nested_modules_open_level_by_level(data_dir) -> None:
+    g = read_graph(data_dir / "networks" / "ninetriangles.net")
     result = cluster(g, trials=5)
     h = build_hierarchy(g, result)
     top = make_scene(h, ROOT, detail_limit=5)

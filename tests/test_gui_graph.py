@@ -23,9 +23,9 @@ def window(qtbot, tmp_path):
     w.close()
 
 
-def test_clusters_a_network_file_in_the_background(window, qtbot, shared_data) -> None:
+def test_clusters_a_network_file_in_the_background(window, qtbot, data_dir) -> None:
     panel = window.graph
-    assert panel.open_file(shared_data / "networks" / "football.gml")
+    assert panel.open_file(data_dir / "networks" / "football.gml")
     panel.run()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
     assert panel.module_model.rowCount() == panel.result.n_modules >= 8
@@ -70,11 +70,11 @@ def test_a_node_leads_back_to_the_sentences_behind_it(window, qtbot, tmp_path) -
     assert window.triples.doc.text == "王菲演唱了《传奇》"
 
 
-def test_the_hierarchy_and_export(window, shared_data, tmp_path) -> None:
+def test_the_hierarchy_and_export(window, data_dir, tmp_path) -> None:
     from core.graph.io import read_clu
 
     panel = window.graph
-    assert panel.open_file(shared_data / "networks" / "ninetriangles.net")
+    assert panel.open_file(data_dir / "networks" / "ninetriangles.net")
     panel.run(wait=True)
     model = panel.tree_model
     top = model.rowCount()

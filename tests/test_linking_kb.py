@@ -46,10 +46,12 @@ def kb(tmp_path) -> KnowledgeBase:
     return KnowledgeBase.load(path)
 
 
-def test_the_real_ccks_subset_loads(shared_data) -> None:
-    kb = KnowledgeBase.load(shared_data / "ccks_kb" / "kb_data")
-    assert len(kb) == 801
-    assert sum(len(ids) for ids in kb.by_name.values()) >= 801
+def test_real_ccks_lines_load(data_dir) -> None:
+    kb = KnowledgeBase.load(data_dir / "ccks_kb" / "kb_data")
+    assert len(kb) == 23
+    assert sum(len(ids) for ids in kb.by_name.values()) >= 23
+    # two entities share the name 李军, and the last line has no line break
+    assert kb.by_name["李军"] == ["10045", "10649"] and kb.get("361139").name == "咸豆浆"
     entity = kb.get("10001")
     assert entity.description().startswith("英雄联盟胜利系列皮肤")
 
