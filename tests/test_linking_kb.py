@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import pickle
 import re
+from pathlib import Path
 
+import ahocorasick
 import pytest
 
 from core.formats.errors import FormatError
-from core.linking.candidates import AliasIndex
+from core.linking.candidates import AliasIndex, index_path_for, load_or_build_index
 from core.linking.kb import KnowledgeBase, read_kb
 
 ENTITIES = [
@@ -75,13 +78,50 @@ def test_shared_aliases_give_every_entity_with_a_prior(kb) -> None:
     assert index.get_candidates("北京") == []
 
 
-def test_a_saved_index_loads_back_without_pickle(kb, tmp_path) -> None:
+def test_a_saved_index_loads_back_with_the_same_matches(kb, tmp_path) -> None:
     index = AliasIndex.build(kb)
     index.save(tmp_path / "kb.index")
     again = AliasIndex.load(tmp_path / "kb.index", kb)
-    assert [(m.alias, m.start) for m in again.find("金陵和南京")] == [
-        (m.alias, m.start) for m in index.find("金陵和南京")
+    found = [
+        (m.alias, m.start, [c.entity_id for c in m.candidates]) for m in again.find("金陵和南京")
     ]
+    assert found == [("金陵", 0, ["1"]), ("南京", 3, ["1", "4"])]
+
+
+class _Payload:
+    """Unpickling one creates a file: the proof that code from the file ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_cached_index_of_pickled_objects_runs_none_and_is_rebuilt(kb, tmp_path) -> None:
+    kb_path = tmp_path / "kb_data"
+    load_or_build_index(kb, kb_path)
+    saved = index_path_for(kb_path)
+    # What a tampered cache could hold: the same aliases, in the same order,
+    # each with a pickled object instead of its number.
+    marker = tmp_path / "code-ran"
+    tampered = ahocorasick.Automaton(ahocorasick.STORE_ANY)
+    for name, _ in AliasIndex.build(kb).entries:
+        tampered.add_word(name, _Payload(marker))
+    tampered.make_automaton()
+    tampered.save(str(saved), pickle.dumps)
+
+    with pytest.raises(ValueError, match="not an index of alias numbers"):
+        AliasIndex.load(saved, kb)
+    index = load_or_build_index(kb, kb_path)
+    assert not marker.exists()
+    assert [
+        (m.alias, m.start, [c.entity_id for c in m.candidates]) for m in index.find("金陵和南京")
+    ] == [
+        ("金陵", 0, ["1"]),
+        ("南京", 3, ["1", "4"]),
+    ]
+    assert AliasIndex.load(saved, kb).get_candidates("长江")[0].entity_id == "3"  # cached again
 
 
 def test_search_by_id_or_name(kb) -> None:

@@ -151,7 +151,11 @@ class AliasIndex:
         last = entries[-1][0] if entries else ""
         if len(entries) != side.get("aliases") or last != side.get("last"):
             raise ValueError(f"{path}: built for another knowledge base")
+        # Values are never unpickled: an automaton of anything but integers
+        # keeps its values as raw bytes and is refused here.
         automaton = ahocorasick.load(str(path), lambda raw: raw)
+        if automaton.store != ahocorasick.STORE_INTS:
+            raise ValueError(f"{path}: not an index of alias numbers")
         if len(automaton) != len(entries):
             raise ValueError(f"{path}: the automaton does not match {path.name}.json")
         index = cls(automaton, entries)
