@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -49,16 +52,60 @@ def test_missing_folders_and_wrong_kinds_are_named_as_given(tmp_path) -> None:
     assert list(tmp_path.iterdir()) == [tmp_path / "f"]  # the probe is gone
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in read-only folders")
-def test_a_read_only_folder_is_refused_before_anything_runs(tmp_path) -> None:
-    folder = tmp_path / "ro"
+NOBODY = 65534
+
+
+def _check_output_as_nobody(path: Path) -> str:
+    """check_output run in a child process that has given up root (whom a
+    folder's permissions do not stop): its error message, or "" when it passed."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.close(read)
+            try:
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+                check_output(path)
+                message = ""
+            except OutputError as e:
+                message = str(e)
+            except BaseException as e:  # reported to the parent, which shows it
+                message = f"the child failed: {e!r}"
+            os.write(write, message.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        message = f.read().decode()
+    os.waitpid(pid, 0)
+    return message
+
+
+def test_a_read_only_folder_is_refused_before_anything_runs() -> None:
+    # A folder of its own under the system's temporary folder, so that a
+    # user other than root can reach it; owned by the user who writes.
+    base = Path(tempfile.mkdtemp())
+    folder = base / "ro"
     folder.mkdir()
-    folder.chmod(0o555)
     try:
-        with pytest.raises(OutputError, match="cannot write in the folder"):
-            check_output(folder / "out.jsonl")
+        if os.geteuid() == 0:
+            base.chmod(0o755)
+            os.chown(folder, NOBODY, NOBODY)
+            assert _check_output_as_nobody(folder / "out.jsonl") == ""
+            folder.chmod(0o555)
+            message = _check_output_as_nobody(folder / "out.jsonl")
+        else:
+            assert check_output(folder / "out.jsonl") == folder / "out.jsonl"
+            folder.chmod(0o555)
+            with pytest.raises(OutputError) as e:
+                check_output(folder / "out.jsonl")
+            message = str(e.value)
+        assert message.startswith(f"{folder / 'out.jsonl'}: cannot write in the folder")
+        assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o755)
+        shutil.rmtree(base)
 
 
 def test_atomic_writes_name_the_users_path_and_leave_no_temporary_file(tmp_path) -> None:
