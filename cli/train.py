@@ -65,6 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="with --source-schema: score each source on its predicates, but "
         "train every sentence on every predicate",
     )
+    t.add_argument(
+        "--swap-entities",
+        type=fraction,
+        default=0.0,
+        help="share of training sentences whose subjects and objects get other "
+        "names of the same type each epoch (default 0)",
+    )
     t.add_argument("--maxlen", type=positive_int, default=160, help="tokens per window")
     t.add_argument("--seed", type=int, default=42)
     t.add_argument("--name", default=None, help="model name recorded in model.json")
@@ -156,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
         ema_momentum=args.ema,
         ema_start=args.ema_start,
         mask_sources=not args.no_source_mask,
+        entity_swap_rate=args.swap_entities,
         seed=args.seed,
     )
     ctx, bar = console_context()

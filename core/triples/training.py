@@ -34,8 +34,9 @@ from core.formats.duie import Sentence
 from core.jobs import Cancelled, JobContext
 from core.resume import SigintFlag, restore_optimizer, save_optimizer
 from core.sentences import TERMINATORS
+from core.triples.augment import entity_pools, with_swapped_entities
 from core.triples.model import TripleModel
-from core.triples.samples import encode_training_sentence, training_batches
+from core.triples.samples import TrainingSample, encode_training_sentence, training_batches
 
 
 @dataclass
@@ -50,6 +51,9 @@ class TrainSettings:
     # Share of training sentences without a final terminator that get "。":
     # in a document every sentence ends with one, in DuIE few do.
     full_stop_rate: float = 0.5
+    # Share of training sentences given other names of the same types each
+    # epoch (core/triples/augment.py); 0: the sentences as annotated.
+    entity_swap_rate: float = 0.0
     seed: int = 42
     save_every: int = 100
     eval_batch_size: int = 64
@@ -120,24 +124,33 @@ def train_triples(
     set_seed(settings.seed)
     predicate_ids = {p: i for i, p in enumerate(model.info.predicates)}
     train = with_full_stops(train, settings.full_stop_rate, settings.seed)
-    samples = [
-        s
-        for s in (
-            encode_training_sentence(
-                model.tokenizer,
-                x,
-                predicate_ids,
-                model.info.maxlen,
-                predicate_mask_for(
-                    x, model.info.predicates, sources if settings.mask_sources else None
-                ),
-            )
-            for x in train
+
+    def encode(x: Sentence) -> TrainingSample | None:
+        mask = predicate_mask_for(
+            x, model.info.predicates, sources if settings.mask_sources else None
         )
-        if s is not None
-    ]
+        return encode_training_sentence(model.tokenizer, x, predicate_ids, model.info.maxlen, mask)
+
+    encoded = [encode(x) for x in train]
+    samples = [s for s in encoded if s is not None]
     if not samples:
         raise BadInput("no training sentence has a triple that can be located in its text")
+    pools = entity_pools(train) if settings.entity_swap_rate > 0 else {}
+
+    def epoch_samples(epoch: int) -> list[TrainingSample]:
+        """The epoch's samples: a function of (seed, epoch), so a resumed run
+        sees the same sentences; always as many as ``samples``."""
+        if not pools:
+            return samples
+        rng = np.random.default_rng([settings.seed, epoch, 11])
+        swapped = with_swapped_entities(train, pools, settings.entity_swap_rate, rng)
+        out = []
+        for x, original, sample in zip(swapped, train, encoded, strict=True):
+            if sample is None:
+                continue
+            out.append((encode(x) if x is not original else None) or sample)
+        return out
+
     steps_per_epoch = -(-len(samples) // settings.batch_size)
     total_steps = steps_per_epoch * settings.epochs
     train_model = model.network.train_model
@@ -179,7 +192,7 @@ def train_triples(
             epoch_started = time.time()
             for k, batch in enumerate(
                 training_batches(
-                    samples,
+                    epoch_samples(epoch),
                     model.network.n_predicates,
                     settings.batch_size,
                     rng,
