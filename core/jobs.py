@@ -73,6 +73,12 @@ class JobContext:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    def silent(self) -> JobContext:
+        """A context for a step of this job whose own progress would be noise
+        in the job's (the batches inside one document): it reports nowhere,
+        and stops as soon as this job is cancelled."""
+        return _Silent(self)
+
     def eta_seconds(self) -> float | None:
         """Remaining time at the average rate since the first report of the
         current phase; None until two reports with different counts arrived."""
@@ -83,6 +89,33 @@ class JobContext:
         if d1 <= d0 or total <= 0 or t1 <= t0:
             return None
         return max(0.0, (total - d1) * (t1 - t0) / (d1 - d0))
+
+
+class NestedContext(JobContext):
+    """A context inside another: cancelled with it, reporting to it; partial
+    results go to ``on_partial`` (nowhere by default)."""
+
+    def __init__(self, outer: JobContext, on_partial: Callable[[Any], None] | None = None) -> None:
+        super().__init__(on_partial=on_partial)
+        self.outer = outer
+
+    def report(self, done: int, total: int, message: str = "") -> None:
+        self.outer.report(done, total, message)
+
+    def check_cancelled(self) -> None:
+        self.outer.check_cancelled()
+
+    def cancel(self) -> None:
+        self.outer.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.outer.cancelled
+
+
+class _Silent(NestedContext):
+    def report(self, done: int, total: int, message: str = "") -> None:
+        self.outer.check_cancelled()
 
 
 def format_duration(seconds: float | None) -> str:

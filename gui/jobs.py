@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core.jobs import Cancelled, JobContext
+from core.jobs import Cancelled, JobContext, NestedContext
 
 # Progress signals are throttled: a job may report thousands of times a second.
 _PROGRESS_INTERVAL = 0.05
@@ -173,27 +173,10 @@ class JobRunner(QObject):
         return not pending
 
 
-class PartialsTo(JobContext):
+class PartialsTo(NestedContext):
     """A context that reports and cancels like ``outer`` but hands partial
     results to ``on_partial`` on the worker thread, e.g. to store each batch
     there and pass on only what the window needs to know."""
-
-    def __init__(self, outer: JobContext, on_partial: Callable[[Any], None]) -> None:
-        super().__init__(outer.report, on_partial)
-        self.outer = outer
-
-    def report(self, done: int, total: int, message: str = "") -> None:
-        self.outer.report(done, total, message)
-
-    def check_cancelled(self) -> None:
-        self.outer.check_cancelled()
-
-    def cancel(self) -> None:
-        self.outer.cancel()
-
-    @property
-    def cancelled(self) -> bool:
-        return self.outer.cancelled
 
     def eta_seconds(self) -> float | None:
         return self.outer.eta_seconds()
