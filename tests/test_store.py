@@ -514,3 +514,263 @@ def test_no_export_replaces_the_project_itself(tmp_path) -> None:
         assert p.count_documents() == 1
     with Project.open(path) as p:
         assert p.count_documents() == 1
+
+
+def _v3_project(path: Path) -> None:
+    """A file as version 3 of the store wrote it (its own schema SQL, its own
+    way of recording edits: whole rows as JSON in ``edits.changes``): doc 1
+    reviewed with accept-rest, a link accepted, a triple added; on doc 2 a
+    rejection that was undone."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    db.execute("BEGIN")
+    for step in (schema._v1, schema._v2, schema._v3):
+        step(db)
+    db.execute("PRAGMA user_version = 3")
+    db.execute(
+        "INSERT INTO documents (id, position, text) VALUES (1, 0, '甲是乙的作者，丙是丁的母亲')"
+    )
+    db.execute("INSERT INTO documents (id, position, text) VALUES (2, 1, '乙写了甲')")
+    for ann_id, doc_id, ord_, subject, obj, status in [
+        (3, 1, 0, "甲", "乙", "predicted"),
+        (4, 1, 1, "丙", "丁", "accepted"),
+        (5, 2, 0, "甲", "乙", "accepted"),
+    ]:
+        db.execute(
+            "INSERT INTO annotations (id, doc_id, ord, subject, predicate, object, score,"
+            " origin, status) VALUES (?, ?, ?, ?, '作者', ?, 0.8, 'm@1', ?)",
+            (ann_id, doc_id, ord_, subject, obj, status),
+        )
+    db.execute(
+        "INSERT INTO entity_links (id, doc_id, m_start, m_end, mention, kb_id, score, origin,"
+        " status, predicted_kb_id) VALUES (7, 1, 0, 1, '甲', 'E1', 0.9, 'l@1', 'predicted', 'E1')"
+    )
+    db.execute("INSERT INTO link_documents (id, linked_by) VALUES (1, 'l@1')")
+    db.execute("INSERT INTO runs (kind, params, result) VALUES ('train', '{}', '{}')")
+    db.execute("INSERT INTO models (name, version, path) VALUES ('m', '1', '/m')")
+
+    def row(table: str, row_id: int) -> dict:
+        return dict(db.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone())
+
+    def edit(doc_id: int, description: str, changes: list, undone: int = 0) -> None:
+        # What version 3 did: rows to their state after, the whole rows recorded.
+        for table, before, after in changes:
+            if after is None:
+                db.execute(f"DELETE FROM {table} WHERE id = ?", (before["id"],))
+            elif before is None:
+                marks = ", ".join("?" for _ in after)
+                db.execute(f"INSERT INTO {table} ({', '.join(after)}) VALUES ({marks})",
+                           tuple(after.values()))  # fmt: skip
+            else:
+                sets = ", ".join(f"{k} = ?" for k in after)
+                db.execute(
+                    f"UPDATE {table} SET {sets} WHERE id = ?", (*after.values(), after["id"])
+                )
+        db.execute(
+            "INSERT INTO edits (doc_id, description, changes) VALUES (?, ?, ?)",
+            (doc_id, description, json.dumps(
+                [{"table": t, "before": b, "after": a} for t, b, a in changes],
+                ensure_ascii=False)),
+        )  # fmt: skip
+        if undone:
+            for table, before, after in reversed(changes):
+                if before is None:
+                    db.execute(f"DELETE FROM {table} WHERE id = ?", (after["id"],))
+                else:
+                    sets = ", ".join(f"{k} = ?" for k in before)
+                    db.execute(f"UPDATE {table} SET {sets} WHERE id = ?",
+                               (*before.values(), before["id"]))  # fmt: skip
+            db.execute("UPDATE edits SET undone = 1 WHERE id = last_insert_rowid()")
+
+    ann, doc = row("annotations", 3), row("documents", 1)
+    edit(1, "accept 1 triple and mark the document reviewed", [
+        ("annotations", ann, {**ann, "status": "accepted"}),
+        ("documents", doc, {**doc, "reviewed": 1}),
+    ])  # fmt: skip
+    link = row("entity_links", 7)
+    edit(1, "accept “甲”@0", [("entity_links", link, {**link, "status": "accepted"})])
+    added = {**ann, "id": 6, "ord": 2, "subject": "丁", "object": "丙", "predicate": "子女",
+             "score": None, "origin": "person", "status": "added"}  # fmt: skip
+    edit(1, "add 丁 —子女→ 丙", [("annotations", None, added)])
+    five = row("annotations", 5)
+    edit(2, "reject 甲 —作者→ 乙", [("annotations", five, {**five, "status": "rejected"})], 1)
+    db.execute("COMMIT")
+    db.close()
+
+
+def _state(p: Project) -> tuple:
+    from core.store.links import Links
+
+    docs = [p.document(d) for d in p.all_document_ids()]
+    return (
+        [(d.text, d.reviewed, [(a.id, a.subject, a.status) for a in d.annotations]) for d in docs],
+        [(x.id, x.status, x.kb_id) for x in Links(p).links(1)],
+        Links(p).linked_by(1),
+    )
+
+
+def test_a_version_3_project_opens_with_all_its_data_and_history(tmp_path) -> None:
+    path = tmp_path / "v3.kgs"
+    _v3_project(path)
+    with Project.open(path) as p:
+        assert _state(p) == (
+            [
+                ("甲是乙的作者，丙是丁的母亲", True,
+                 [(3, "甲", "accepted"), (4, "丙", "accepted"), (6, "丁", "added")]),
+                ("乙写了甲", False, [(5, "甲", "accepted")]),
+            ],
+            [(7, "accepted", "E1")],
+            "l@1",
+        )  # fmt: skip
+        assert [(r["kind"], len(p.models())) for r in p.runs()] == [("train", 1)]
+        # The old history undoes and redoes, each edit knowing the tables it touched.
+        redone = p.redo()
+        assert (redone.doc_id, redone.tables) == (2, ("annotations",))
+        assert p.annotation(5).status == "rejected"
+        undone = [p.undo() for _ in range(4)]
+        assert [e.tables for e in undone] == [
+            ("annotations",), ("annotations",), ("entity_links",), ("annotations", "documents")
+        ]  # fmt: skip
+        assert p.undo() is None
+        assert _state(p) == (
+            [
+                ("甲是乙的作者，丙是丁的母亲", False,
+                 [(3, "甲", "predicted"), (4, "丙", "accepted")]),
+                ("乙写了甲", False, [(5, "甲", "accepted")]),
+            ],
+            [(7, "predicted", "E1")],
+            "l@1",
+        )  # fmt: skip
+        for _ in range(3):
+            p.redo()
+        assert p.annotation(6).status == "added" and p.document(1).reviewed
+        # A new edit ends the redo side and takes an id no edit ever had.
+        p.set_status(4, "rejected")
+        assert not p.can_redo()
+        assert (p.undo().id, p.annotation(4).status) == (5, "accepted")
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.VERSION
+    # An update of a document kept its review mark only, never a copy of its text.
+    assert [json.loads(r[0]) for r in db.execute(
+        "SELECT row_after FROM edit_changes WHERE table_name = 'documents'")] == [
+        {"id": 1, "reviewed": 1}
+    ]  # fmt: skip
+    indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"edits_undone", "annotations_review", "documents_review"} <= indexes
+    db.close()
+
+
+def test_a_damaged_history_leaves_the_old_file_as_it_was(tmp_path) -> None:
+    path = tmp_path / "v3.kgs"
+    _v3_project(path)
+    db = sqlite3.connect(path)
+    db.execute("UPDATE edits SET changes = '[{\"table\": 3}]' WHERE id = 3")
+    db.commit()
+    db.close()
+    with pytest.raises(BadInput, match="history is damaged at edit 3"):
+        Project.open(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "edit_changes" not in tables and "edits_v3" not in tables
+    assert db.execute("SELECT COUNT(*) FROM edits WHERE changes != ''").fetchone()[0] == 4
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("table_name", "models", "table 'models'"),
+        ("table_name", "documents; DROP TABLE documents", "which edits never touch"),
+        ("row_before", '{"id": 1, "status": "predicted", "text": "x"}', "writes text"),
+        ("row_before", '{"id": 1, "status = 1; --": 0}', "which edits never touch"),
+        ("row_before", '{"status": "predicted"}', "without an id"),
+    ],
+)
+def test_a_stored_change_is_checked_before_it_becomes_sql(project, column, value, message) -> None:
+    doc = project.documents()[0].id
+    first = project.document(doc).annotations[0]
+    project.set_status(first.id, "accepted")
+    project.db.execute(f"UPDATE edit_changes SET {column} = ?", (value,))
+    with pytest.raises(BadInput, match=message):
+        project.undo()
+    assert project.annotation(first.id).status == "accepted" and project.can_undo()
+    assert project.count_documents() == 2
+
+
+def test_documents_are_never_added_or_removed_by_an_edit(project) -> None:
+    from core.store.history import Change, check_change
+
+    with pytest.raises(BadInput, match="adds or removes a row of 'documents'"):
+        check_change(Change("documents", {"id": 1, "reviewed": 0}, None))
+    with (
+        pytest.raises(BadInput, match="edits never touch table 'runs'"),
+        project.history.edit() as e,
+    ):
+        e.insert("runs", {"kind": "x", "params": "{}", "result": "{}"})
+    assert project.runs() == [] and not project.can_undo()
+
+
+def test_the_allow_list_matches_the_schema(project) -> None:
+    from core.store.history import EDITABLE, WHOLE_ROWS
+
+    for table, allowed in EDITABLE.items():
+        columns = {r[1] for r in project.db.execute(f"PRAGMA table_info({table})")}
+        # A row that comes back on undo must come back whole: every column listed.
+        assert allowed == columns if table in WHOLE_ROWS else allowed <= columns, table
+
+
+def test_an_edit_is_all_or_nothing(project) -> None:
+    doc = project.documents()[0].id
+    first, second = project.document(doc).annotations
+    with pytest.raises(RuntimeError), project.history.edit() as edit:
+        edit.update("annotations", edit.row("annotations", first.id), {"status": "accepted"})
+        edit.delete("annotations", second.id)
+        edit.describe(doc, "half an edit")
+        raise RuntimeError("power cut")
+    assert project.document(doc).annotations == [first, second] and not project.can_undo()
+
+
+def test_edits_name_the_tables_they_touched(project) -> None:
+    doc = project.documents()[0].id
+    assert project.accept_rest(doc).tables == ("annotations", "documents")
+    assert project.accept_rest(doc) is None  # nothing left to do: no undo step
+    assert project.set_reviewed(doc, True) is None
+    assert project.undo().tables == ("annotations", "documents")
+    assert project.set_reviewed(doc, True).tables == ("documents",)
+
+
+def test_review_actions_read_through_indexes(project) -> None:
+    """Accept, accept-rest, next unreviewed, undo, redo and the model's output
+    search indexes: none of them reads a whole table, however large the
+    project or its history grows."""
+    from core.store.links import Links
+
+    doc = project.documents()[0].id
+    links = Links(project)
+    statements: list[str] = []
+    project.db.set_trace_callback(statements.append)
+    first = project.document(doc).annotations[0]
+    project.set_status(first.id, "rejected")
+    project.documents("all", doc_id=doc)
+    project.accept_rest(doc)
+    project.next_unreviewed(project.document(doc).position)
+    project.next_unreviewed(10**6)  # wraps round to the start
+    project.undo()
+    project.redo()
+    project.undo()
+    project.replace_predictions(doc, [Triple("红豆", "作曲", "王菲", score=0.5)], "m@2")
+    links.replace_link_predictions(doc, [], "l@1")
+    links.accept_rest(doc)
+    project.undo()
+    project.can_undo()
+    project.can_redo()
+    project.db.set_trace_callback(None)
+    scans = []
+    for sql in statements:
+        if sql.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK"):
+            continue
+        for step in project.db.execute("EXPLAIN QUERY PLAN " + sql):
+            if step[3].startswith("SCAN"):
+                scans.append((sql, step[3]))
+    assert scans == []

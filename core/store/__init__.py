@@ -1,5 +1,6 @@
 """The project store: one SQLite file per project."""
 
+from core.store.history import History
 from core.store.project import Project, ProjectLockedError
 from core.store.records import STATUSES, Annotation, Document, DocumentSummary, Edit
 
@@ -9,6 +10,7 @@ __all__ = [
     "Document",
     "DocumentSummary",
     "Edit",
+    "History",
     "Project",
     "ProjectLockedError",
 ]

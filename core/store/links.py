@@ -55,7 +55,6 @@ _OWN_FIELDS = (
     "origin",
     "predicted_kb_id",
 )
-_LINKS_TABLE = f'"table": "{_TABLE}"'  # how json.dumps writes a change to this table
 
 
 @dataclass(frozen=True)
@@ -265,12 +264,12 @@ class Links:
         self, batch: Sequence[tuple[int, Sequence[Mention]]], origin: str
     ) -> int:
         """:meth:`replace_link_predictions` for many documents in one transaction."""
-        with self.project._transaction():
+        with self.project.transaction():
             return sum(self._replace(doc_id, mentions, origin) for doc_id, mentions in batch)
 
     def _replace(self, doc_id: int, mentions: Sequence[Mention], origin: str) -> int:
         db = self.db
-        self.project._document_row(doc_id)  # KeyError for a document that is gone
+        self.project.text(doc_id)  # KeyError for a document that is gone
         decided = {
             (r[0], r[1])
             for r in db.execute(
@@ -279,11 +278,7 @@ class Links:
             )
         }
         db.execute(f"DELETE FROM {_TABLE} WHERE doc_id = ? AND status = 'predicted'", (doc_id,))
-        # Redoing a decision on a proposal that is gone would silently do nothing.
-        db.execute(
-            "DELETE FROM edits WHERE undone = 1 AND doc_id = ? AND instr(changes, ?) > 0",
-            (doc_id, _LINKS_TABLE),
-        )
+        self.project.history.forget_redo(doc_id, _TABLE)
         n = 0
         for m in mentions:
             if (m.start, m.end) in decided:
@@ -323,19 +318,14 @@ class Links:
         return dict(row)
 
     def _change(self, link_id: int, describe_: Any, **values: Any) -> Link:
-        with self.project._transaction() as db:
-            before = self._row(link_id)
-            if all(before[k] == v for k, v in values.items()):
-                return Link.from_row(before)  # nothing changes: no empty undo step
-            now = db.execute("SELECT datetime('now')").fetchone()[0]
-            after = {**before, **values, "updated_at": now}
-            self.project._put(_TABLE, before, after)
-            self.project._record(
-                before["doc_id"],
-                describe_(before),
-                [{"table": _TABLE, "before": before, "after": after}],
-            )
-        return self.link(link_id)
+        with self.project.history.edit() as edit:
+            try:
+                before = edit.row(_TABLE, link_id)
+            except KeyError:
+                raise KeyError(f"no link {link_id}") from None
+            after = edit.update(_TABLE, before, values)
+            edit.describe(before["doc_id"], describe_(before))
+        return Link.from_row(after)
 
     def choose_candidate(self, link_id: int, kb_id: str) -> Link:
         """Link the mention to ``kb_id`` (or NIL). Choosing what the linker had
@@ -378,14 +368,9 @@ class Links:
         before = self._row(link_id)
         if before["status"] != "added":
             return self._change(link_id, lambda r: f"reject {_label(r)}", status="rejected")
-        with self.project._transaction():
-            before = self._row(link_id)
-            self.project._put(_TABLE, before, None)
-            self.project._record(
-                before["doc_id"],
-                f"remove {_label(before)}",
-                [{"table": _TABLE, "before": before, "after": None}],
-            )
+        with self.project.history.edit() as edit:
+            before = edit.delete(_TABLE, link_id)
+            edit.describe(before["doc_id"], f"remove {_label(before)}")
         return None
 
     def add_link(
@@ -402,7 +387,7 @@ class Links:
         with ``kb_id`` chosen instead."""
         if not isinstance(kb_id, str) or not kb_id:
             raise BadInput(f"expected an entity id or {NIL!r}, got {kb_id!r}")
-        text = self.project._document_row(doc_id)["text"]
+        text = self.project.text(doc_id)
         if not (0 <= start < end <= len(text)):
             raise BadInput(
                 f"mention [{start}, {end}) is outside the text (0 to {len(text)} characters)"
@@ -413,74 +398,59 @@ class Links:
             raise BadInput(f"“{text[start:end]}” at {start} is already a mention")
         if same:
             return self.choose_candidate(same[0].id, kb_id)
-        with self.project._transaction() as db:
-            row = {
-                "doc_id": doc_id,
-                "m_start": start,
-                "m_end": end,
-                "mention": text[start:end],
-                "kb_id": kb_id,
-                "score": None,
-                "candidates": _candidates_json(candidates),
-                "origin": PERSON,
-                "status": "added",
-            }
-            cur = db.execute(
-                f"INSERT INTO {_TABLE} ({', '.join(row)}) VALUES ({_marks(row)})",
-                tuple(row.values()),
+        with self.project.history.edit() as edit:
+            after = edit.insert(
+                _TABLE,
+                {
+                    "doc_id": doc_id,
+                    "m_start": start,
+                    "m_end": end,
+                    "mention": text[start:end],
+                    "kb_id": kb_id,
+                    "score": None,
+                    "candidates": _candidates_json(candidates),
+                    "origin": PERSON,
+                    "status": "added",
+                },
             )
-            after = self._row(cur.lastrowid)
-            self.project._record(
-                doc_id,
-                f"add {_label(after)}" + (f" linked to {kb_id}" if kb_id != NIL else ""),
-                [{"table": _TABLE, "before": None, "after": after}],
-            )
-        return self.link(after["id"])
+            linked = f" linked to {kb_id}" if kb_id != NIL else ""
+            edit.describe(doc_id, f"add {_label(after)}{linked}")
+        return Link.from_row(after)
 
     def _state_row(self, doc_id: int) -> dict[str, Any]:
-        """The document's reviewed flag as an edit records it: that column only,
-        so undoing a review never resets which linker ran since."""
-        self.project._document_row(doc_id)
+        """The document's linking state, made if it has none yet (inside the
+        edit's transaction); KeyError for a document that is gone."""
+        self.project.text(doc_id)
         self.db.execute(f"INSERT OR IGNORE INTO {_STATE} (id) VALUES (?)", (doc_id,))
-        reviewed = self.db.execute(
-            f"SELECT reviewed FROM {_STATE} WHERE id = ?", (doc_id,)
-        ).fetchone()[0]
-        return {"id": doc_id, "reviewed": reviewed}
+        return dict(self.db.execute(f"SELECT * FROM {_STATE} WHERE id = ?", (doc_id,)).fetchone())
 
-    def set_reviewed(self, doc_id: int, reviewed: bool) -> Edit:
-        with self.project._transaction():
-            before = self._state_row(doc_id)
-            after = {**before, "reviewed": int(reviewed)}
-            self.project._put(_STATE, before, after)
+    def set_reviewed(self, doc_id: int, reviewed: bool) -> Edit | None:
+        """Mark the document's links reviewed or not: one undo step (None: they
+        were already). Only the mark is recorded, so undoing it never resets
+        which linker ran since."""
+        with self.project.history.edit() as edit:
+            edit.update(_STATE, self._state_row(doc_id), {"reviewed": int(reviewed)})
             word = "reviewed" if reviewed else "not reviewed"
-            return self.project._record(
-                doc_id,
-                f"mark the links {word}",
-                [{"table": _STATE, "before": before, "after": after}],
-            )
+            edit.describe(doc_id, f"mark the links {word}")
+        return edit.recorded
 
-    def accept_rest(self, doc_id: int) -> Edit:
+    def accept_rest(self, doc_id: int) -> Edit | None:
         """Accept every still predicted link of the document and mark its links
-        reviewed: one undo step."""
-        with self.project._transaction() as db:
+        reviewed: one undo step (None: it was all done already)."""
+        with self.project.history.edit() as edit:
             state_before = self._state_row(doc_id)
-            now = db.execute("SELECT datetime('now')").fetchone()[0]
-            changes = []
-            for row in db.execute(
+            rows = self.db.execute(
                 f"SELECT * FROM {_TABLE} WHERE doc_id = ? AND status = 'predicted'"
                 " ORDER BY m_start, m_end, id",
                 (doc_id,),
-            ).fetchall():
-                before = dict(row)
-                after = {**before, "status": "accepted", "updated_at": now}
-                self.project._put(_TABLE, before, after)
-                changes.append({"table": _TABLE, "before": before, "after": after})
-            state_after = {**state_before, "reviewed": 1}
-            self.project._put(_STATE, state_before, state_after)
-            changes.append({"table": _STATE, "before": state_before, "after": state_after})
-            n = len(changes) - 1
+            ).fetchall()
+            for row in rows:
+                edit.update(_TABLE, row, {"status": "accepted"})
+            edit.update(_STATE, state_before, {"reviewed": 1})
+            n = len(rows)
             what = f"accept {n} link{'s' if n != 1 else ''} and" if n else ""
-            return self.project._record(doc_id, f"{what} mark the links reviewed".strip(), changes)
+            edit.describe(doc_id, f"{what} mark the links reviewed".strip())
+        return edit.recorded
 
     def undo(self) -> Edit | None:
         """The project's last edit, links or triples: there is one history."""
@@ -554,7 +524,7 @@ class Links:
     ) -> int:
         ctx = ctx or JobContext.null()
         n = 0
-        with self.project._transaction() as db:
+        with self.project.transaction() as db:
             position = db.execute(
                 "SELECT COALESCE(MAX(position) + 1, 0) FROM documents"
             ).fetchone()[0]

@@ -16,7 +16,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sized
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from core.store.duie_io import (
     read_for_import,
     to_sentence,
 )
+from core.store.history import History, PendingEdit, transaction
 from core.store.records import STATUSES, Annotation, Document, DocumentSummary, Edit
 from core.store.schema import migrate
 
@@ -118,6 +119,8 @@ class Project:
         self.path = path
         self.db = db
         self._lock = lock
+        # Triples and links share it: one undo history per project.
+        self.history = History(db)
 
     # -- opening -----------------------------------------------------------------------
 
@@ -186,15 +189,10 @@ class Project:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """All of the block's writes or none of them (for writes that are no
+        edit: imports, a model's output). Edits go through :attr:`history`."""
+        return transaction(self.db)
 
     # -- import / export ---------------------------------------------------------------
 
@@ -229,7 +227,7 @@ class Project:
     ) -> int:
         n = 0
         seen = 0
-        with self._transaction() as db:
+        with self.transaction() as db:
             position = db.execute(
                 "SELECT COALESCE(MAX(position) + 1, 0) FROM documents"
             ).fetchone()[0]
@@ -372,6 +370,13 @@ class Project:
             self._annotations(doc_id),
         )
 
+    def text(self, doc_id: int) -> str:
+        """The document's text; KeyError if there is no such document."""
+        row = self.db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no document {doc_id}")
+        return row[0]
+
     def annotation(self, ann_id: int) -> Annotation:
         row = self.db.execute(
             f"SELECT {_ANN_COLUMNS} FROM annotations WHERE id = ?", (ann_id,)
@@ -435,62 +440,29 @@ class Project:
 
     # -- edits (each one transaction and one undo step) ----------------------------------
 
-    def _row(self, ann_id: int) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT * FROM annotations WHERE id = ?", (ann_id,)).fetchone()
-        return None if row is None else dict(row)
-
-    def _document_row(self, doc_id: int) -> dict[str, Any]:
-        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if row is None:
-            raise KeyError(f"no document {doc_id}")
-        return dict(row)
-
-    def _put(self, table: str, current: dict | None, target: dict | None) -> None:
-        """Bring one row from ``current`` to ``target`` (None: absent). UPDATE, not
-        REPLACE: replacing a document would cascade-delete its annotations."""
-        if target is None:
-            self.db.execute(f"DELETE FROM {table} WHERE id = ?", (current["id"],))
-        elif current is None:
-            self.db.execute(
-                f"INSERT INTO {table} ({', '.join(target)}) VALUES ({_marks(target)})",
-                tuple(target.values()),
-            )
-        else:
-            sets = ", ".join(f"{k} = ?" for k in target if k != "id")
-            values = [v for k, v in target.items() if k != "id"]
-            self.db.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values, target["id"]))
-
-    def _record(self, doc_id: int, description: str, changes: list[dict]) -> Edit:
-        self.db.execute("DELETE FROM edits WHERE undone = 1")  # a new edit ends the redo side
-        cur = self.db.execute(
-            "INSERT INTO edits (doc_id, description, changes) VALUES (?, ?, ?)",
-            (doc_id, description, json.dumps(changes, ensure_ascii=False)),
-        )
-        return Edit(cur.lastrowid, doc_id, description)
-
-    def _change_annotation(self, ann_id: int, verb: str, **values: Any) -> Annotation:
-        with self._transaction() as db:
-            before = self._row(ann_id)
-            if before is None:
-                raise KeyError(f"no annotation {ann_id}")
-            if all(before[k] == v for k, v in values.items()):
-                return self.annotation(ann_id)  # nothing changes: no empty undo step
-            now = db.execute("SELECT datetime('now')").fetchone()[0]
-            after = {**before, **values, "updated_at": now}
-            self._put("annotations", before, after)
-            self._record(
-                before["doc_id"],
-                f"{verb} {_label(before)}",
-                [{"table": "annotations", "before": before, "after": after}],
-            )
-        return self.annotation(ann_id)
+    def _change_annotation(self, ann_id: int, verb: str, values: dict[str, Any]) -> Annotation:
+        with self.history.edit() as edit:
+            try:
+                before = edit.row("annotations", ann_id)
+            except KeyError:
+                raise KeyError(f"no annotation {ann_id}") from None
+            if before["status"] != "added" and any(before[k] != v for k, v in values.items()):
+                if "status" not in values:  # a correction of what the model proposed
+                    values = {**values, "status": "edited"}
+                    if before["edited_from"] is None:
+                        values["edited_from"] = json.dumps(_identity(before), ensure_ascii=False)
+            after = edit.update("annotations", before, values)
+            edit.describe(before["doc_id"], f"{verb} {_label(before)}")
+        return Annotation.from_row(after)
 
     def set_status(self, ann_id: int, status: str) -> Annotation:
         """Decide on one triple ("accepted", "rejected", ...)."""
         if status not in STATUSES:
             raise BadInput(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
         verb = {"accepted": "accept", "rejected": "reject", "edited": "mark edited"}
-        return self._change_annotation(ann_id, verb.get(status, f"mark {status}"), status=status)
+        return self._change_annotation(
+            ann_id, verb.get(status, f"mark {status}"), {"status": status}
+        )
 
     def update_annotation(self, ann_id: int, **fields: Any) -> Annotation:
         """Change any of subject, predicate, object, subject_type, object_type,
@@ -504,14 +476,7 @@ class Project:
             if name in fields:
                 span = fields[name]
                 values[start], values[end] = (span.start, span.end) if span else (None, None)
-        current = self._row(ann_id)
-        if current is None:
-            raise KeyError(f"no annotation {ann_id}")
-        if current["status"] != "added" and any(current[k] != v for k, v in values.items()):
-            values["status"] = "edited"
-            if current["edited_from"] is None:
-                values["edited_from"] = json.dumps(_identity(current), ensure_ascii=False)
-        return self._change_annotation(ann_id, "edit", **values)
+        return self._change_annotation(ann_id, "edit", values)
 
     def add_annotation(
         self,
@@ -526,109 +491,77 @@ class Project:
     ) -> Annotation:
         """A triple a person added (origin "person", status "added"). A span left
         out is looked up in the text."""
-        with self._transaction() as db:
-            text = self._document_row(doc_id)["text"]
-            ord_ = db.execute(
+        with self.history.edit() as edit:
+            text = self.text(doc_id)
+            ord_ = self.db.execute(
                 "SELECT COALESCE(MAX(ord) + 1, 0) FROM annotations WHERE doc_id = ?", (doc_id,)
             ).fetchone()[0]
             triple = Triple(
                 subject, predicate, object, subject_type, object_type, subject_span, object_span
             )
-            ann_id = self._insert_triple(doc_id, ord_, text, triple, "added", "person")
-            after = self._row(ann_id)
-            self._record(
-                doc_id,
-                f"add {_label(after)}",
-                [{"table": "annotations", "before": None, "after": after}],
-            )
-        return self.annotation(ann_id)
+            row = {"doc_id": doc_id, "ord": ord_, **annotation_row(text, triple, "added", "person")}
+            after = edit.insert("annotations", row)
+            edit.describe(doc_id, f"add {_label(after)}")
+        return Annotation.from_row(after)
 
     def delete_annotation(self, ann_id: int) -> Annotation:
         """Remove a triple (meant for added ones; a model's triple is rejected
         instead, which keeps the decision). Returns what was deleted."""
-        with self._transaction():
-            before = self._row(ann_id)
-            if before is None:
-                raise KeyError(f"no annotation {ann_id}")
-            deleted = Annotation.from_row(before)
-            self._put("annotations", before, None)
-            self._record(
-                before["doc_id"],
-                f"delete {_label(before)}",
-                [{"table": "annotations", "before": before, "after": None}],
-            )
-        return deleted
+        with self.history.edit() as edit:
+            try:
+                before = edit.delete("annotations", ann_id)
+            except KeyError:
+                raise KeyError(f"no annotation {ann_id}") from None
+            edit.describe(before["doc_id"], f"delete {_label(before)}")
+        return Annotation.from_row(before)
 
-    def accept_rest(self, doc_id: int) -> Edit:
+    def accept_rest(self, doc_id: int) -> Edit | None:
         """Accept every still predicted triple of the document and mark it
-        reviewed: one undo step."""
-        with self._transaction():
-            doc_before = self._document_row(doc_id)
-            changes = []
-            for row in self.db.execute(
+        reviewed: one undo step (None: it was all done already)."""
+        with self.history.edit() as edit:
+            doc_before = self._document_row(edit, doc_id)
+            rows = self.db.execute(
                 "SELECT * FROM annotations WHERE doc_id = ? AND status = 'predicted'"
                 " ORDER BY ord, id",
                 (doc_id,),
-            ).fetchall():
-                before = dict(row)
-                after = {**before, "status": "accepted"}
-                self._put("annotations", before, after)
-                changes.append({"table": "annotations", "before": before, "after": after})
-            doc_after = {**doc_before, "reviewed": 1}
-            self._put("documents", doc_before, doc_after)
-            changes.append({"table": "documents", "before": doc_before, "after": doc_after})
-            n = len(changes) - 1
+            ).fetchall()
+            for row in rows:
+                edit.update("annotations", row, {"status": "accepted"})
+            edit.update("documents", doc_before, {"reviewed": 1})
+            n = len(rows)
             what = f"accept {n} triple{'s' if n != 1 else ''} and" if n else ""
-            return self._record(doc_id, f"{what} mark the document reviewed".strip(), changes)
+            edit.describe(doc_id, f"{what} mark the document reviewed".strip())
+        return edit.recorded
 
-    def set_reviewed(self, doc_id: int, reviewed: bool) -> Edit:
-        with self._transaction():
-            before = self._document_row(doc_id)
-            after = {**before, "reviewed": int(reviewed)}
-            self._put("documents", before, after)
+    def set_reviewed(self, doc_id: int, reviewed: bool) -> Edit | None:
+        """Mark the document reviewed or not: one undo step (None: it was already)."""
+        with self.history.edit() as edit:
+            before = self._document_row(edit, doc_id)
+            edit.update("documents", before, {"reviewed": int(reviewed)})
             word = "reviewed" if reviewed else "not reviewed"
-            return self._record(
-                doc_id,
-                f"mark the document {word}",
-                [{"table": "documents", "before": before, "after": after}],
-            )
+            edit.describe(doc_id, f"mark the document {word}")
+        return edit.recorded
 
-    # -- undo / redo ---------------------------------------------------------------------
+    @staticmethod
+    def _document_row(edit: PendingEdit, doc_id: int) -> dict[str, Any]:
+        try:
+            return edit.row("documents", doc_id)
+        except KeyError:
+            raise KeyError(f"no document {doc_id}") from None
 
-    def _step(self, undo: bool) -> Edit | None:
-        with self._transaction() as db:
-            row = db.execute(
-                "SELECT * FROM edits WHERE undone = ? ORDER BY id "
-                + ("DESC" if undo else "ASC")
-                + " LIMIT 1",
-                (0 if undo else 1,),
-            ).fetchone()
-            if row is None:
-                return None
-            changes = json.loads(row["changes"])
-            for change in reversed(changes) if undo else changes:
-                before, after = change["before"], change["after"]
-                self._put(change["table"], after, before) if undo else self._put(
-                    change["table"], before, after
-                )
-            db.execute("UPDATE edits SET undone = ? WHERE id = ?", (1 if undo else 0, row["id"]))
-            return Edit(row["id"], row["doc_id"], row["description"])
+    # -- undo / redo: one history for triples and links ----------------------------------
 
     def undo(self) -> Edit | None:
-        return self._step(undo=True)
+        return self.history.undo()
 
     def redo(self) -> Edit | None:
-        return self._step(undo=False)
+        return self.history.redo()
 
     def can_undo(self) -> bool:
-        return (
-            self.db.execute("SELECT 1 FROM edits WHERE undone = 0 LIMIT 1").fetchone() is not None
-        )
+        return self.history.can_undo()
 
     def can_redo(self) -> bool:
-        return (
-            self.db.execute("SELECT 1 FROM edits WHERE undone = 1 LIMIT 1").fetchone() is not None
-        )
+        return self.history.can_redo()
 
     # -- model output --------------------------------------------------------------------
 
@@ -642,12 +575,12 @@ class Project:
     def replace_predictions_many(self, batch: list[tuple[int, list[Triple]]], origin: str) -> int:
         """:meth:`replace_predictions` for many documents in one transaction (one
         disk sync instead of one per document)."""
-        with self._transaction():
+        with self.transaction():
             return sum(self._replace(doc_id, triples, origin) for doc_id, triples in batch)
 
     def _replace(self, doc_id: int, triples: list[Triple], origin: str) -> int:
         db = self.db
-        text = self._document_row(doc_id)["text"]
+        text = self.text(doc_id)
         decided: set[tuple] = set()
         for r in db.execute(
             "SELECT * FROM annotations WHERE doc_id = ? AND status != 'predicted'", (doc_id,)
@@ -656,8 +589,7 @@ class Project:
             if r["edited_from"] is not None:  # what a person corrected stays corrected
                 decided.add(tuple(json.loads(r["edited_from"])))
         db.execute("DELETE FROM annotations WHERE doc_id = ? AND status = 'predicted'", (doc_id,))
-        # Redoing an edit of a prediction that is gone would silently do nothing.
-        db.execute("DELETE FROM edits WHERE undone = 1 AND doc_id = ?", (doc_id,))
+        self.history.forget_redo(doc_id, "annotations")
         ord_ = db.execute(
             "SELECT COALESCE(MAX(ord) + 1, 0) FROM annotations WHERE doc_id = ?", (doc_id,)
         ).fetchone()[0]
@@ -680,7 +612,7 @@ class Project:
     # -- models and runs -----------------------------------------------------------------
 
     def register_model(self, name: str, version: str, path: str | Path) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO models (name, version, path) VALUES (?, ?, ?)",
                 (name, str(version), str(path)),
@@ -695,7 +627,7 @@ class Project:
         """A finished run (training, pre-annotation, ...); ``started_at`` defaults
         to now. Times are stored in UTC as ``YYYY-MM-DD HH:MM:SS``."""
         now = datetime.now(UTC)
-        with self._transaction() as db:
+        with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO runs (kind, params, result, started_at, finished_at)"
                 " VALUES (?, ?, ?, ?, ?)",

@@ -94,3 +94,4 @@ class Edit:
     id: int
     doc_id: int
     description: str
+    tables: tuple[str, ...] = ()  # what it changed: "annotations", "entity_links", ...

@@ -179,7 +179,80 @@ def _v3(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite3.Connection) -> None:
+    """The edit history in rows: each change of an edit is a row of
+    ``edit_changes`` naming its table, so the edits that touched a table are
+    found by a query rather than by searching stored JSON. A change that
+    updates a row keeps only the columns it changed (a document's review mark,
+    not its text). Edit ids are never reused, so a change can never attach to
+    a newer edit. Indexes for reviewing: the undo and redo ends of the history,
+    a document's triples by status and score (the document list reads only
+    this index), the next unreviewed document in reading order."""
+    _run(
+        db,
+        [
+            "ALTER TABLE edits RENAME TO edits_v3",
+            """CREATE TABLE edits (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                doc_id INTEGER NOT NULL,
+                description TEXT NOT NULL,
+                undone INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL DEFAULT (datetime('now'))
+            )""",
+            "INSERT INTO edits (id, doc_id, description, undone, created_at)"
+            " SELECT id, doc_id, description, undone, created_at FROM edits_v3",
+            """CREATE TABLE edit_changes (
+                edit_id INTEGER NOT NULL REFERENCES edits(id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                table_name TEXT NOT NULL,
+                row_before TEXT,
+                row_after TEXT,
+                PRIMARY KEY (edit_id, seq)
+            ) WITHOUT ROWID""",
+        ],
+    )
+    rows = db.execute("SELECT id, changes FROM edits_v3 ORDER BY id")
+    insert = "INSERT INTO edit_changes VALUES (?, ?, ?, ?, ?)"
+    while batch := rows.fetchmany(500):
+        values = []
+        for edit_id, changes in batch:
+            try:
+                for seq, change in enumerate(json.loads(changes)):
+                    values.append((edit_id, seq, *_v4_change(change)))
+            except (ValueError, TypeError, KeyError, AttributeError) as e:
+                raise BadInput(
+                    f"the project's edit history is damaged at edit {edit_id} ({e})"
+                ) from None
+        db.executemany(insert, values)
+    _run(
+        db,
+        [
+            "DROP TABLE edits_v3",
+            "CREATE INDEX edits_undone ON edits(undone)",
+            "CREATE INDEX annotations_review ON annotations(doc_id, status, score)",
+            "CREATE INDEX documents_review ON documents(reviewed, position)",
+        ],
+    )
+
+
+def _v4_change(change: dict) -> tuple[str, str | None, str | None]:
+    """(table, row before, row after) of a change as version 3 stored it; an
+    update keeps the row's id and the columns it changed."""
+    table, before, after = change["table"], change["before"], change["after"]
+    if not isinstance(table, str):
+        raise TypeError(f"table {table!r}")
+    if before is not None and after is not None:
+        changed = [k for k in after if k == "id" or before.get(k) != after[k]]
+        before = {k: before[k] for k in changed if k in before}
+        after = {k: after[k] for k in changed}
+    return table, _json(before), _json(after)
+
+
+def _json(row: dict | None) -> str | None:
+    return None if row is None else json.dumps(row, ensure_ascii=False)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 VERSION = len(MIGRATIONS)
 
 

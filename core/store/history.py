@@ -1,0 +1,299 @@
+"""The project's edit history: one undo step per edit a person makes, whatever
+tables it touched (triples, links, the documents' review marks), kept in the
+project file so undo and redo work across restarts.
+
+An edit is written through :meth:`History.edit`: one transaction that changes
+rows and records each change (table, the row before, the row after) in
+``edit_changes``. Undo puts the rows back as they were before, last change
+first; redo as they were after. Stored changes are data read back from the
+file, so the table and column names in them are checked against
+:data:`EDITABLE` before any SQL is built from them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from core.errors import BadInput
+from core.store.records import Edit
+
+# What an edit may write, table by table. Triples and links come and go whole
+# (added, deleted, and back on undo), so every column of theirs is listed; of a
+# document and of its linking state an edit changes only the review mark.
+EDITABLE: Mapping[str, frozenset[str]] = {
+    "annotations": frozenset(
+        (
+            "id doc_id ord subject subject_type predicate object object_type s_start s_end"
+            " o_start o_end score origin status extra key_order updated_at edited_from"
+        ).split()
+    ),
+    "entity_links": frozenset(
+        (
+            "id doc_id m_start m_end mention kb_id score candidates origin status"
+            " predicted_kb_id extra updated_at"
+        ).split()
+    ),
+    "documents": frozenset(("id", "reviewed")),
+    "link_documents": frozenset(("id", "reviewed")),
+}
+# Tables whose rows an edit may add or remove; in the others it only updates.
+WHOLE_ROWS = frozenset(("annotations", "entity_links"))
+# A changed row of these tables gets the time of the change.
+_STAMPED = frozenset(t for t, columns in EDITABLE.items() if "updated_at" in columns)
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """All of the block's writes or none of them. IMMEDIATE: the write lock is
+    taken up front, so two connections never both read and then collide."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def now() -> str:
+    """The time as SQLite's ``datetime('now')`` writes it (UTC)."""
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of one table before and after an edit; None: no such row."""
+
+    table: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @property
+    def row_id(self) -> int:
+        row = self.after if self.after is not None else self.before
+        return row["id"] if row is not None else 0
+
+
+def check_change(change: Change) -> None:
+    """Refuse a change whose table or columns an edit may not write (BadInput):
+    stored changes are read back from a file that anyone could have altered."""
+    allowed = EDITABLE.get(change.table)
+    if allowed is None:
+        raise BadInput(f"the edit history names table {change.table!r}, which edits never touch")
+    if (change.before is None or change.after is None) and change.table not in WHOLE_ROWS:
+        raise BadInput(f"the edit history adds or removes a row of {change.table!r}")
+    for row in (change.before, change.after):
+        if row is None:
+            continue
+        if not isinstance(row, dict) or not isinstance(row.get("id"), int):
+            raise BadInput(f"the edit history has a {change.table!r} row without an id")
+        unknown = set(row) - allowed
+        if unknown:
+            raise BadInput(
+                f"the edit history writes {', '.join(sorted(unknown))} of {change.table!r},"
+                " which edits never touch"
+            )
+
+
+def _apply(db: sqlite3.Connection, change: Change, undo: bool) -> None:
+    """Bring the change's row to its state before (undo) or after it. UPDATE,
+    not REPLACE: replacing a document would cascade-delete its triples."""
+    check_change(change)
+    current, target = (change.after, change.before) if undo else (change.before, change.after)
+    table = change.table
+    if target is None:
+        db.execute(f"DELETE FROM {table} WHERE id = ?", (change.row_id,))
+    elif current is None:
+        marks = ", ".join("?" for _ in target)
+        db.execute(
+            f"INSERT INTO {table} ({', '.join(target)}) VALUES ({marks})", tuple(target.values())
+        )
+    else:
+        columns = [k for k in target if k != "id"]
+        if columns:
+            sets = ", ".join(f"{k} = ?" for k in columns)
+            db.execute(
+                f"UPDATE {table} SET {sets} WHERE id = ?",
+                (*(target[k] for k in columns), target["id"]),
+            )
+
+
+class PendingEdit:
+    """The edit being written inside :meth:`History.edit`: each method changes
+    one row now and keeps the change for the history."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self.changes: list[Change] = []
+        self.doc_id: int | None = None
+        self.description = ""
+        self.recorded: Edit | None = None  # set once the block has ended with changes
+
+    def describe(self, doc_id: int, description: str) -> None:
+        """The document the edit is about (undo shows it) and what it did."""
+        self.doc_id, self.description = doc_id, description
+
+    def row(self, table: str, row_id: int) -> dict[str, Any]:
+        """The whole row as stored now; KeyError if there is none."""
+        _check_table(table)
+        found = self._db.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        if found is None:
+            raise KeyError(f"no {table} row {row_id}")
+        return dict(found)
+
+    def update(self, table: str, before: Mapping[str, Any], values: Mapping[str, Any]) -> dict:
+        """Set ``values`` on the row ``before`` (as read in this transaction);
+        returns the row after. Values it already has are no change, and an
+        edit without changes is no undo step."""
+        changed = {k: v for k, v in values.items() if before[k] != v}
+        if not changed:
+            return dict(before)
+        if table in _STAMPED:
+            changed["updated_at"] = now()
+        row_id = before["id"]
+        change = Change(
+            table,
+            {"id": row_id, **{k: before[k] for k in changed}},
+            {"id": row_id, **changed},
+        )
+        self._write(change)
+        return {**before, **changed}
+
+    def insert(self, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A new row; returns it whole, defaults included, as undo and redo
+        must put it back."""
+        _check_table(table)
+        marks = ", ".join("?" for _ in values)
+        cur = self._db.execute(
+            f"INSERT INTO {table} ({', '.join(values)}) VALUES ({marks})", tuple(values.values())
+        )
+        after = self.row(table, cur.lastrowid)
+        change = Change(table, None, after)
+        check_change(change)
+        self.changes.append(change)
+        return after
+
+    def delete(self, table: str, row_id: int) -> dict[str, Any]:
+        """Remove a row; returns it as it was."""
+        before = self.row(table, row_id)
+        self._write(Change(table, before, None))
+        return before
+
+    def _write(self, change: Change) -> None:
+        _apply(self._db, change, undo=False)
+        self.changes.append(change)
+
+
+def _check_table(table: str) -> None:
+    if table not in EDITABLE:
+        raise BadInput(f"edits never touch table {table!r}")
+
+
+class History:
+    """The undo and redo history of one project connection. The redo side is
+    the edits marked ``undone``; a new edit ends it."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    @contextmanager
+    def edit(self) -> Iterator[PendingEdit]:
+        """One edit: a transaction whose changes become one undo step, recorded
+        with the document and description given to
+        :meth:`PendingEdit.describe`. All of it is written, or nothing."""
+        pending = PendingEdit(self.db)
+        with transaction(self.db):
+            yield pending
+            if pending.changes:
+                pending.recorded = self._record(pending)
+
+    def _record(self, pending: PendingEdit) -> Edit:
+        if pending.doc_id is None or not pending.description:
+            raise ValueError("an edit must say which document it is about and what it did")
+        self.db.execute("DELETE FROM edits WHERE undone = 1")
+        cur = self.db.execute(
+            "INSERT INTO edits (doc_id, description) VALUES (?, ?)",
+            (pending.doc_id, pending.description),
+        )
+        edit_id = cur.lastrowid
+        self.db.executemany(
+            "INSERT INTO edit_changes (edit_id, seq, table_name, row_before, row_after)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (edit_id, seq, c.table, _dumps(c.before), _dumps(c.after))
+                for seq, c in enumerate(pending.changes)
+            ],
+        )
+        tables = tuple(dict.fromkeys(c.table for c in pending.changes))
+        return Edit(edit_id, pending.doc_id, pending.description, tables)
+
+    def undo(self) -> Edit | None:
+        """Undo the last edit not undone yet; None when there is none."""
+        return self._step(undo=True)
+
+    def redo(self) -> Edit | None:
+        """Redo the first undone edit; None when there is none."""
+        return self._step(undo=False)
+
+    def can_undo(self) -> bool:
+        return self._next(undo=True) is not None
+
+    def can_redo(self) -> bool:
+        return self._next(undo=False) is not None
+
+    def forget_redo(self, doc_id: int, table: str) -> int:
+        """Drop the undone edits of ``doc_id`` that touched ``table`` (inside the
+        caller's transaction): the model's new output replaced those rows, and
+        redoing an edit of a row that is gone would silently do nothing.
+        Returns how many."""
+        _check_table(table)
+        cur = self.db.execute(
+            "DELETE FROM edits WHERE undone = 1 AND doc_id = ? AND EXISTS"
+            " (SELECT 1 FROM edit_changes c WHERE c.edit_id = edits.id AND c.table_name = ?)",
+            (doc_id, table),
+        )
+        return cur.rowcount
+
+    def _next(self, undo: bool) -> Any:
+        # Both directions walk the edits(undone) index from its near end.
+        order = "DESC" if undo else "ASC"
+        return self.db.execute(
+            f"SELECT id, doc_id, description FROM edits WHERE undone = ? ORDER BY id {order}"
+            " LIMIT 1",
+            (0 if undo else 1,),
+        ).fetchone()
+
+    def _step(self, undo: bool) -> Edit | None:
+        with transaction(self.db) as db:
+            row = self._next(undo)
+            if row is None:
+                return None
+            edit_id, doc_id, description = row
+            changes = [
+                Change(table, _loads(before), _loads(after))
+                for table, before, after in db.execute(
+                    "SELECT table_name, row_before, row_after FROM edit_changes"
+                    " WHERE edit_id = ? ORDER BY seq",
+                    (edit_id,),
+                )
+            ]
+            for change in reversed(changes) if undo else changes:
+                _apply(db, change, undo)
+            db.execute("UPDATE edits SET undone = ? WHERE id = ?", (int(undo), edit_id))
+            return Edit(
+                edit_id, doc_id, description, tuple(dict.fromkeys(c.table for c in changes))
+            )
+
+
+def _dumps(row: dict[str, Any] | None) -> str | None:
+    return None if row is None else json.dumps(row, ensure_ascii=False)
+
+
+def _loads(text: str | None) -> dict[str, Any] | None:
+    return None if text is None else json.loads(text)
