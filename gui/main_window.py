@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.jobs import format_duration
+from core.runtime.process import close_all
 from core.triples.model_process import ModelProcess
 from gui.dialogs import ShortcutsDialog
 from gui.graph_panel import GraphPanel
@@ -362,8 +363,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.settings.setValue("window/geometry", self.saveGeometry())
+        # The child processes first, within one 2 s deadline: the jobs waiting
+        # on them then end at once instead of holding the window open.
+        close_all([self.models, self.linking.linker])
         self.runner.shutdown()
-        self.models.close()
         self.linking.shutdown()
         if self.project is not None:
             self.project.close()

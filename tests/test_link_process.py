@@ -81,6 +81,25 @@ def test_cancel_stops_between_batches(process, kb_file) -> None:
     assert process.link_documents(kb_file, None, documents[:2])[1] == 2
 
 
+def test_a_failure_storing_one_batch_leaves_nothing_for_the_next_request(process, kb_file) -> None:
+    """The Linking panel stores each batch as it arrives. A store that fails on
+    the first of 50 batches must not leave the other 49 to be taken for the
+    answer to the next request."""
+    import sqlite3
+
+    def store(part) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    documents = [(i, TEXTS[i % len(TEXTS)]) for i in range(50)]
+    with pytest.raises(sqlite3.OperationalError):
+        process.link_documents(kb_file, None, documents, JobContext(on_partial=store), 1)
+    parts = []
+    asked = [(1000 + i, text) for i, text in enumerate(TEXTS[:3])]
+    _, n = process.link_documents(kb_file, None, asked, JobContext(on_partial=parts.append))
+    assert n == 3
+    assert [doc for _, batch in parts for doc, _ in batch] == [1000, 1001, 1002]
+
+
 def test_a_cancel_before_the_child_answers_is_prompt(kb_file) -> None:
     p = LinkProcess()
     try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.jobs import Cancelled, JobContext
+from core.triples.model import TripleModel
 from core.triples.model_process import ModelProcess
 from tests.conftest import TEXTS
 
@@ -90,6 +93,8 @@ def test_cancelling_a_retraining_stops_it_and_saves_nothing(
             ctx.cancel()
 
     ctx = JobContext(on_progress)
+    models.predict_documents(tiny_model_dir, [(0, TEXTS[0])])
+    pid = models.pid
     with pytest.raises(Cancelled):
         models.retrain(
             tiny_model_dir,
@@ -100,28 +105,64 @@ def test_cancelling_a_retraining_stops_it_and_saves_nothing(
         )
     assert max(seen) < 10  # stopped within the first epochs of 250 steps
     # the child noticed the cancel between steps: it was not stopped by force
-    assert models._process is not None and models._process.is_alive()
+    assert models.pid == pid
     assert not (tmp_path / "models" / "triples-v2").exists()
     # the process serves the next request (the cancel does not linger)
     assert models.predict_documents(tiny_model_dir, [(0, TEXTS[0])])[1] == 1
 
 
-def test_cancel_stops_the_child_inside_one_large_document(tiny_model_dir) -> None:
+def test_cancel_stops_the_child_inside_one_large_document(models, tiny_model_dir) -> None:
     """Cancel is honoured between the model's batches, not only between
-    documents: a huge document is abandoned, nothing of it is delivered, and
-    the child answers the next request."""
+    documents: a huge document is abandoned within moments, nothing of it is
+    delivered, and the child itself stopped and answers the next request."""
     import threading
+    import time
 
     parts: list = []
     ctx = JobContext(on_partial=parts.append)
-    models = ModelProcess()
-    try:
-        models.predict_documents(tiny_model_dir, [(0, TEXTS[0])])  # model loaded
-        timer = threading.Timer(1.0, ctx.cancel)
-        timer.start()
-        with pytest.raises(Cancelled):
-            models.predict_documents(tiny_model_dir, [(1, "甲是乙的作者。" * 200_000)], ctx)
-        assert parts == []
-        assert models.predict_documents(tiny_model_dir, [(2, TEXTS[1])])[1] == 1
-    finally:
-        models.close()
+    models.predict_documents(tiny_model_dir, [(0, TEXTS[0])])  # model loaded
+    pid = models.pid
+    cancelled_at: list[float] = []
+
+    def cancel() -> None:
+        cancelled_at.append(time.monotonic())
+        ctx.cancel()
+
+    threading.Timer(1.0, cancel).start()
+    with pytest.raises(Cancelled):
+        models.predict_documents(tiny_model_dir, [(1, "甲是乙的作者。" * 200_000)], ctx)
+    assert time.monotonic() - cancelled_at[0] < 2.0
+    assert parts == []
+    assert models.pid == pid
+    assert models.predict_documents(tiny_model_dir, [(2, TEXTS[1])])[1] == 1
+
+
+def _triples(parts: list) -> dict[int, list]:
+    return {doc: [t.key() for t in ts] for _, batch in parts for doc, ts in batch}
+
+
+def test_a_running_child_sees_thresholds_written_into_the_folder(
+    models, tiny_model, tiny_model_dir, tmp_path
+) -> None:
+    """What ``tune --write`` does: model.json rewritten, weights untouched."""
+    import json
+    import shutil
+
+    folder = Path(shutil.copytree(tiny_model_dir, tmp_path / "tiny"))
+    documents = list(enumerate(TEXTS))
+    before: list = []
+    models.predict_documents(folder, documents, JobContext(on_partial=before.append))
+    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    meta["thresholds"] = {
+        "subject_start": 0.5,
+        "subject_end": 0.5,
+        "object_start": 0.3,
+        "object_end": 0.3,
+    }
+    (folder / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    after: list = []
+    origin, _ = models.predict_documents(folder, documents, JobContext(on_partial=after.append))
+    expected = TripleModel.load(folder).extract(TEXTS)
+    assert _triples(after) == {i: [t.key() for t in ts] for i, ts in enumerate(expected)}
+    assert _triples(after) != _triples(before)
+    assert origin == f"{tiny_model.info.name}@{tiny_model.info.version}"

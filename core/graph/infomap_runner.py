@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 from numbers import Real
@@ -106,16 +107,13 @@ def run_infomap(
         "num_trials": 1,
     }
 
-    def on_trial(trial: int) -> None:
-        ctx.report(trial + 1, trials + 1, f"InfoMap trial {trial + 1} of {trials}")
-
     if separate_process:
         from core.graph.infomap_process import run_in_child
 
         isolated = [index[n] for n in nx.isolates(graph)]
-        run = run_in_child(links, isolated, options, trials, on_trial, ctx)
+        run = run_in_child(links, isolated, options, trials, ctx)
     else:
-        run = run_trials(network, options, trials, on_trial)
+        run = run_trials(network, options, trials, trial_progress(ctx, trials))
     leaves = run.leaves
     modules: dict[Any, tuple[int, ...]] = {}
     flow: dict[Any, float] = {}
@@ -146,6 +144,16 @@ class InfomapRun:
     codelength: float
     one_level_codelength: float
     trial_codelengths: list[float]
+
+
+def trial_progress(ctx: JobContext, trials: int) -> Callable[[int], None]:
+    """The ``on_trial`` of :func:`run_trials` that reports to ``ctx``, where a
+    cancel stops the run between trials."""
+
+    def on_trial(trial: int) -> None:
+        ctx.report(trial + 1, trials + 1, f"InfoMap trial {trial + 1} of {trials}")
+
+    return on_trial
 
 
 def run_trials(network: Any, options: dict[str, Any], trials: int, on_trial: Any) -> InfomapRun:
