@@ -5,10 +5,7 @@ read back when the window opens again."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,31 +86,6 @@ def model_thresholds(folder: Path | None) -> dict[str, float]:
     own = model_info(folder).get("thresholds") or {}
     defaults = Thresholds()
     return {k: float(own.get(k, getattr(defaults, k))) for k in THRESHOLD_KEYS}
-
-
-def model_with_thresholds(folder: Path, thresholds: dict[str, float] | None) -> Path:
-    """A model folder that decodes with ``thresholds``: ``folder`` itself when
-    they are its own, else a folder in the temporary directory whose
-    model.json differs only in them and whose other files link to
-    ``folder``'s. (The model process loads models by folder.)"""
-    folder = Path(folder).resolve()
-    if not thresholds or thresholds == model_thresholds(folder):
-        return folder
-    info = model_info(folder)
-    info["thresholds"] = {k: float(thresholds[k]) for k in THRESHOLD_KEYS}
-    text = json.dumps(info, ensure_ascii=False, indent=2)
-    key = hashlib.sha1(f"{folder}\n{text}".encode()).hexdigest()[:12]
-    out = Path(tempfile.gettempdir()) / "kgstudio-models" / f"{folder.name}-{key}"
-    out.mkdir(parents=True, exist_ok=True)
-    for item in folder.iterdir():
-        link = out / item.name
-        if item.name != "model.json" and not link.exists():
-            os.symlink(item, link)
-    if not (out / "model.json").exists():
-        tmp = out / "model.json.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out / "model.json")
-    return out
 
 
 class PreferencesDialog(QDialog):

@@ -34,7 +34,6 @@ from core.triples.model_process import ModelProcess
 from gui.annotated_text import AnnotatedTextView, legend_html
 from gui.dialogs import EditTripleDialog, PredicatePicker
 from gui.jobs import JobRunner, PartialsTo
-from gui.preferences import model_with_thresholds
 from gui.statistics_view import StatisticsView
 from gui.triple_looks import arcs_for, span_styles
 from gui.triple_table import DocumentListModel, TripleTableModel, document_lines
@@ -576,7 +575,6 @@ class TriplesPanel(QWidget):
         total = self.project.count_documents()  # for the job's name; the job reads the ids
 
         def job(ctx) -> int:
-            folder = model_with_thresholds(model_dir, thresholds)
             with project.second_connection() as writer:
                 ids = (
                     writer.unreviewed_document_ids()
@@ -593,7 +591,9 @@ class TriplesPanel(QWidget):
                     ctx.partial([doc_id for doc_id, _ in batch])
 
                 inner = PartialsTo(ctx, store)
-                return models.predict_documents(folder, documents, inner, batch_size)[1]
+                return models.predict_documents(
+                    model_dir, documents, inner, batch_size, thresholds
+                )[1]
 
         which = "unreviewed documents" if only_unreviewed else f"{total} documents"
         self.runner.submit(

@@ -23,7 +23,7 @@ def make_window(qtbot, settings_file, model_dir):
 
 
 def test_preferences_take_effect_and_survive_a_restart(qtbot, tmp_path, tiny_model_dir) -> None:
-    from gui.preferences import PreferencesDialog, model_with_thresholds
+    from gui.preferences import PreferencesDialog
 
     settings_file = tmp_path / "settings.ini"
     w = make_window(qtbot, settings_file, tiny_model_dir)
@@ -48,14 +48,7 @@ def test_preferences_take_effect_and_survive_a_restart(qtbot, tmp_path, tiny_mod
     # in effect at once
     assert w.triples.batch_size == 16 and w.triples.low_score == pytest.approx(0.55)
     assert w.triples.thresholds["subject_start"] == pytest.approx(0.45)
-    folder = model_with_thresholds(w.triples.model_dir, w.triples.thresholds)
-    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    assert meta["thresholds"]["subject_start"] == pytest.approx(0.45)
-    assert meta["thresholds"]["object_end"] == pytest.approx(0.35)
-    assert (folder / "weights.h5").resolve() == (tiny_model_dir / "weights.h5").resolve()
-    from core.triples.model import TripleModel
-
-    assert TripleModel.load(folder).info.thresholds.subject_start == pytest.approx(0.45)
+    assert w.triples.thresholds["object_end"] == pytest.approx(0.35)
     w.close()
 
     again = make_window(qtbot, settings_file, tiny_model_dir)
@@ -73,14 +66,6 @@ def test_preferences_take_effect_and_survive_a_restart(qtbot, tmp_path, tiny_mod
         "object_end": pytest.approx(0.35),
     }
     again.close()
-
-
-def test_the_models_own_thresholds_use_the_model_folder_itself(tiny_model_dir) -> None:
-    from gui.preferences import model_thresholds, model_with_thresholds
-
-    own = model_thresholds(tiny_model_dir)
-    assert model_with_thresholds(tiny_model_dir, own) == tiny_model_dir.resolve()
-    assert model_with_thresholds(tiny_model_dir, None) == tiny_model_dir.resolve()
 
 
 def test_the_low_score_filter_uses_the_cut_off(qtbot, tmp_path, tiny_model_dir) -> None:

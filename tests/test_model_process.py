@@ -141,6 +141,23 @@ def _triples(parts: list) -> dict[int, list]:
     return {doc: [t.key() for t in ts] for _, batch in parts for doc, ts in batch}
 
 
+def test_thresholds_travel_with_the_request(models, tiny_model, tiny_model_dir) -> None:
+    from core.triples.decode import Thresholds
+
+    strict = {"subject_start": 0.5, "subject_end": 0.5, "object_start": 0.3, "object_end": 0.3}
+    parts: list = []
+    documents = list(enumerate(TEXTS))
+    ctx = JobContext(on_partial=parts.append)
+    models.predict_documents(tiny_model_dir, documents, ctx, thresholds=strict)
+    expected = tiny_model.extract(TEXTS, thresholds=Thresholds.from_dict(strict))
+    assert _triples(parts) == {i: [t.key() for t in ts] for i, ts in enumerate(expected)}
+    own = tiny_model.extract(TEXTS)
+    assert [len(ts) for ts in expected] != [len(ts) for ts in own]  # they made a difference
+    parts.clear()
+    models.predict_documents(tiny_model_dir, documents, JobContext(on_partial=parts.append))
+    assert _triples(parts) == {i: [t.key() for t in ts] for i, ts in enumerate(own)}
+
+
 def test_a_running_child_sees_thresholds_written_into_the_folder(
     models, tiny_model, tiny_model_dir, tmp_path
 ) -> None:

@@ -199,6 +199,7 @@ class TripleModel:
         batch_size: int = 32,
         ctx: JobContext | None = None,
         pair_batch_size: int = 256,
+        thresholds: Thresholds | None = None,
     ) -> list[list[Triple]]:
         """Triples for each text, with character spans into that text and a score.
 
@@ -208,8 +209,10 @@ class TripleModel:
         go through the object head together, on the hidden states already
         computed. The same (subject, predicate, object) found at several places
         of a text is one triple: the best-scoring place in its spans, the others
-        in ``occurrences``. Cancellation is checked between batches."""
+        in ``occurrences``. ``thresholds`` replace the model's own for this
+        call. Cancellation is checked between batches."""
         ctx = ctx or JobContext.null()
+        th = thresholds or self.info.thresholds
         total = sum(len(t) for t in texts)
         found: list[dict[tuple, Triple]] = [{} for _ in texts]
         chunks = self._chunks(texts)
@@ -222,7 +225,7 @@ class TripleModel:
             order = sorted(range(len(group)), key=lambda k: len(group[k].encoding.token_ids))
             for b in range(0, len(order), batch_size):
                 batch = [group[k] for k in order[b : b + batch_size]]
-                self._extract_batch(texts, batch, found, pair_batch_size)
+                self._extract_batch(texts, batch, found, pair_batch_size, th)
                 done += sum(c.chars for c in batch)
                 ctx.report(min(int(done), total), total, "extracting triples")
         ctx.report(total, total, "done")
@@ -234,8 +237,8 @@ class TripleModel:
         batch: list[_Chunk],
         found: list[dict[tuple, Triple]],
         pair_batch_size: int,
+        th: Thresholds,
     ) -> None:
-        th = self.info.thresholds
         ids = pad_ids([c.encoding.token_ids for c in batch], limit=self.info.maxlen)
         subject_probs, hidden = self._predict(self._encoder_fn, ids, np.zeros_like(ids))
         pairs = [

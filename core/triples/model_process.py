@@ -24,6 +24,7 @@ class PredictRequest:
     folder: str
     documents: list[tuple[int, str]]
     batch_size: int = 64
+    thresholds: dict[str, float] | None = None  # None: the model's own
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,12 @@ _model: SingleSlot[Any] = SingleSlot()
 
 def _predict(request: PredictRequest, ctx: JobContext) -> tuple[str, int]:
     from core.triples.annotate import model_identity, predict_documents
+    from core.triples.decode import Thresholds
     from core.triples.model import TripleModel
 
     model = _model.get(folder_key(request.folder), lambda: TripleModel.load(request.folder))
-    done = predict_documents(model, request.documents, ctx, request.batch_size)
+    thresholds = Thresholds.from_dict(request.thresholds) if request.thresholds else None
+    done = predict_documents(model, request.documents, ctx, request.batch_size, thresholds)
     return model_identity(model), done
 
 
@@ -70,14 +73,16 @@ class ModelProcess(ChildProcess):
         documents: Sequence[tuple[int, str]],
         ctx: JobContext | None = None,
         batch_size: int = 64,
+        thresholds: dict[str, float] | None = None,
     ) -> tuple[str, int]:
-        """Like :func:`core.triples.annotate.predict_documents`, in the child:
-        batches of ``(doc_id, triples)`` go to ``ctx.partial`` as ``(origin,
-        batch)``. Returns the model's identity (``name@version``) and the
-        number of documents done."""
+        """Like :func:`core.triples.annotate.predict_documents`, in the child,
+        with ``thresholds`` (``subject_start``... as in ``model.json``) instead
+        of the model's own when given: batches of ``(doc_id, triples)`` go to
+        ``ctx.partial`` as ``(origin, batch)``. Returns the model's identity
+        (``name@version``) and the number of documents done."""
         ctx = ctx or JobContext.null()
         ctx.report(0, len(documents), f"loading the model {Path(folder).name}")
-        request = PredictRequest(str(folder), list(documents), max(1, int(batch_size)))
+        request = PredictRequest(str(folder), list(documents), max(1, int(batch_size)), thresholds)
         return self.request("predict", request, ctx)
 
     def retrain(
