@@ -20,17 +20,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from core.compat import bert4keras
-from core.encoder.folder import (
-    read_model_folder,
-    write_model_folder,
-    write_model_json,
-)
 from core.encoder.spans import char_to_token_span, pointer_spans
 from core.encoder.tokenizer import Tokenizer
 from core.errors import BadInput
@@ -46,6 +40,7 @@ from core.linking.samples import (
     pair_arrays,
     pair_ids,
 )
+from core.runtime.model_folder import FolderModel, check_header
 
 TASK = "link"
 FORMAT_VERSION = 1
@@ -75,13 +70,7 @@ class LinkerInfo:
 
     @classmethod
     def from_json(cls, d: dict[str, Any], where: str) -> LinkerInfo:
-        if d.get("task") != TASK:
-            raise LinkerFolderError(f"{where}: task is {d.get('task')!r}, expected {TASK!r}")
-        if d.get("format_version", 0) > FORMAT_VERSION:
-            raise LinkerFolderError(
-                f"{where}: format_version {d.get('format_version')} is newer than this "
-                f"KG Studio understands ({FORMAT_VERSION})"
-            )
+        check_header(d, TASK, FORMAT_VERSION, where, LinkerFolderError)
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
@@ -104,17 +93,19 @@ class ScoredMention:
         return Mention(self.start, self.end, self.text, kb_id, score, tuple(self.candidates))
 
 
-class LinkerModel:
+class LinkerModel(FolderModel):
     """The network, its tokenizer and its settings; calls into TensorFlow are
     serialised by a lock, so one model can serve several threads."""
+
+    folder_error = LinkerFolderError
+    folder_kind = "KG Studio linker folder"
+    info: LinkerInfo
+    network: LinkNetwork
 
     def __init__(
         self, info: LinkerInfo, network: LinkNetwork, tokenizer: Tokenizer, bert_config: dict
     ) -> None:
-        self.info = info
-        self.network = network
-        self.tokenizer = tokenizer
-        self.bert_config = bert_config
+        super().__init__(info, network, tokenizer, bert_config)
         self._lock = threading.Lock()
         tf = bert4keras().tf
         ids = tf.TensorSpec([None, None], tf.int32)
@@ -150,22 +141,12 @@ class LinkerModel:
         return cls(info, network, tokenizer, config)
 
     @classmethod
-    def load(cls, folder: str | Path) -> LinkerModel:
-        found = read_model_folder(folder, LinkerFolderError, "KG Studio linker folder")
-        info = LinkerInfo.from_json(found.meta, str(Path(folder) / "model.json"))
-        network = build_link_network(found.config)
-        network.train_model.load_weights(str(found.weights))
-        return cls(info, network, found.tokenizer, found.config)
+    def read_info(cls, meta: dict[str, Any], where: str) -> LinkerInfo:
+        return LinkerInfo.from_json(meta, where)
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the folder; a complete folder replaces the old one at once."""
-        return write_model_folder(
-            folder, self.info.to_json(), self.bert_config, self.tokenizer, self.network.train_model
-        )
-
-    def save_info(self, folder: str | Path) -> None:
-        """Rewrite only ``model.json`` (thresholds, name...)."""
-        write_model_json(Path(folder), self.info.to_json())
+    @classmethod
+    def build_network(cls, config: dict[str, Any], info: LinkerInfo) -> LinkNetwork:
+        return build_link_network(config)
 
     # -- linking -----------------------------------------------------------------------
 

@@ -16,22 +16,17 @@ import itertools
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from core.compat import bert4keras
-from core.encoder.folder import (
-    read_model_folder,
-    write_model_folder,
-    write_model_json,
-)
 from core.encoder.samples import pad_ids
 from core.encoder.tokenizer import Encoding, Token, Tokenizer
 from core.errors import BadInput
 from core.formats.duie import Occurrence, Span, Triple
 from core.jobs import JobContext
+from core.runtime.model_folder import FolderModel, check_header
 from core.sentences import split_sentences
 from core.triples.decode import Thresholds, decode_objects, decode_subjects, window_starts
 from core.triples.network import TripleNetwork, build_triple_network
@@ -66,13 +61,7 @@ class TripleModelInfo:
 
     @classmethod
     def from_json(cls, d: dict[str, Any], where: str) -> TripleModelInfo:
-        if d.get("task") != TASK:
-            raise ModelFolderError(f"{where}: task is {d.get('task')!r}, expected {TASK!r}")
-        if d.get("format_version", 0) > FORMAT_VERSION:
-            raise ModelFolderError(
-                f"{where}: format_version {d.get('format_version')} is newer than this "
-                f"KG Studio understands ({FORMAT_VERSION})"
-            )
+        check_header(d, TASK, FORMAT_VERSION, where, ModelFolderError)
         predicates = d.get("predicates")
         if not isinstance(predicates, list) or not predicates:
             raise ModelFolderError(f"{where}: expected a non-empty list of predicates")
@@ -97,9 +86,13 @@ class _Chunk:
     chars: float  # the share of the text's characters it stands for (progress)
 
 
-class TripleModel:
+class TripleModel(FolderModel):
     """The network, its tokenizer and its settings. Extraction is batched and
     thread-safe (calls into TensorFlow are serialised by a lock)."""
+
+    folder_error = ModelFolderError
+    info: TripleModelInfo
+    network: TripleNetwork
 
     def __init__(
         self,
@@ -108,10 +101,7 @@ class TripleModel:
         tokenizer: Tokenizer,
         bert_config: dict[str, Any],
     ) -> None:
-        self.info = info
-        self.network = network
-        self.tokenizer = tokenizer
-        self.bert_config = bert_config
+        super().__init__(info, network, tokenizer, bert_config)
         self._lock = threading.Lock()
         tf = bert4keras().tf
         ids_spec = tf.TensorSpec([None, None], tf.int32)
@@ -155,22 +145,12 @@ class TripleModel:
         return cls(info, network, tokenizer, config)
 
     @classmethod
-    def load(cls, folder: str | Path) -> TripleModel:
-        found = read_model_folder(folder, ModelFolderError)
-        info = TripleModelInfo.from_json(found.meta, str(Path(folder) / "model.json"))
-        network = build_triple_network(found.config, len(info.predicates))
-        network.train_model.load_weights(str(found.weights))
-        return cls(info, network, found.tokenizer, found.config)
+    def read_info(cls, meta: dict[str, Any], where: str) -> TripleModelInfo:
+        return TripleModelInfo.from_json(meta, where)
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the model folder; a complete folder replaces the old one at once."""
-        return write_model_folder(
-            folder, self.info.to_json(), self.bert_config, self.tokenizer, self.network.train_model
-        )
-
-    def save_info(self, folder: str | Path) -> None:
-        """Rewrite only ``model.json`` (thresholds, name...), atomically."""
-        write_model_json(Path(folder), self.info.to_json())
+    @classmethod
+    def build_network(cls, config: dict[str, Any], info: TripleModelInfo) -> TripleNetwork:
+        return build_triple_network(config, len(info.predicates))
 
     # -- extraction --------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Model folders on disk, whatever the task: ``model.json`` (ours),
-``bert_config.json``, ``vocab.txt`` and ``weights.h5`` (docs/decisions/0002).
+``bert_config.json``, ``vocab.txt`` and ``weights.h5`` (docs/decisions/0002),
+and :class:`FolderModel`, the base of every model kept in one.
 
 Reading checks the folder before anything is built; writing fills a sibling
 folder and swaps it in, so a crash never leaves half a model in place.
@@ -12,7 +13,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from core.encoder.bert import read_bert_config
 from core.encoder.checkpoint import save_weights_float16
@@ -90,3 +91,67 @@ def write_model_folder(
     else:
         os.replace(tmp, folder)
     return folder
+
+
+def check_header(
+    meta: dict[str, Any], task: str, format_version: int, where: str, error: type[BadInput]
+) -> None:
+    """Refuse a ``model.json`` written for another task or in a newer format."""
+    if meta.get("task") != task:
+        raise error(f"{where}: task is {meta.get('task')!r}, expected {task!r}")
+    if meta.get("format_version", 0) > format_version:
+        raise error(
+            f"{where}: format_version {meta.get('format_version')} is newer than this "
+            f"KG Studio understands ({format_version})"
+        )
+
+
+class FolderModel:
+    """A model kept as a folder: its settings (``info``, written as
+    ``model.json`` by ``info.to_json()``), the network, the tokenizer and the
+    encoder's config. Loading rebuilds the network in code and loads the
+    weights; nothing in the folder is executed or unpickled."""
+
+    folder_error: ClassVar[type[BadInput]] = BadInput
+    folder_kind: ClassVar[str] = "KG Studio model folder"
+
+    info: Any
+    network: Any  # with the ``train_model`` whose weights the folder holds
+    tokenizer: Tokenizer
+    bert_config: dict[str, Any]
+
+    def __init__(
+        self, info: Any, network: Any, tokenizer: Tokenizer, bert_config: dict[str, Any]
+    ) -> None:
+        self.info = info
+        self.network = network
+        self.tokenizer = tokenizer
+        self.bert_config = bert_config
+
+    @classmethod
+    def read_info(cls, meta: dict[str, Any], where: str) -> Any:
+        """The settings in ``model.json``, checked."""
+        raise NotImplementedError
+
+    @classmethod
+    def build_network(cls, config: dict[str, Any], info: Any) -> Any:
+        """The network for these settings, with fresh weights."""
+        raise NotImplementedError
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Self:
+        found = read_model_folder(folder, cls.folder_error, cls.folder_kind)
+        info = cls.read_info(found.meta, str(Path(folder) / "model.json"))
+        network = cls.build_network(found.config, info)
+        network.train_model.load_weights(str(found.weights))
+        return cls(info, network, found.tokenizer, found.config)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the model folder; a complete folder replaces the old one at once."""
+        return write_model_folder(
+            folder, self.info.to_json(), self.bert_config, self.tokenizer, self.network.train_model
+        )
+
+    def save_info(self, folder: str | Path) -> None:
+        """Rewrite only ``model.json`` (thresholds, name...), atomically."""
+        write_model_json(Path(folder), self.info.to_json())
