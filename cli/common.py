@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from cli.errors import UsageError
@@ -130,6 +130,33 @@ def read_vocab(path: str | Path, what: str = "vocabulary"):
 def console_context() -> tuple[JobContext, ConsoleProgress]:
     bar = ConsoleProgress()
     return JobContext(bar), bar
+
+
+EpochCallback = Callable[[dict], None]
+
+
+def print_training(train: Callable[[JobContext, EpochCallback], dict], out: Path) -> int:
+    """Run ``train(ctx, on_epoch)`` as every ``train`` command does: the
+    progress bar on stderr, each epoch's record on stdout as it ends, then
+    the best F1, the model folder and the time taken."""
+    ctx, bar = console_context()
+
+    def on_epoch(record: dict) -> None:
+        bar.close()
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+
+    try:
+        result = train(ctx, on_epoch)
+    finally:
+        bar.close()
+    best = result["best_f1"]
+    summary = {
+        "best_f1": None if best is None else round(best, 4),
+        "out": str(out),
+        "seconds": result["seconds_this_run"],
+    }
+    print(json.dumps(summary))
+    return 0
 
 
 SOURCE_SCHEMA_HELP = (

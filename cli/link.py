@@ -19,6 +19,7 @@ from cli.common import (
     non_negative_int,
     positive_float,
     positive_int,
+    print_training,
 )
 from cli.errors import UsageError
 from core.modelcheck import check_model_folder
@@ -184,6 +185,7 @@ def run_train(args: argparse.Namespace) -> int:
     from core.linking.queries import read_queries
     from core.linking.samples import MENTION_CLOSE, MENTION_OPEN
     from core.linking.training import LinkTrainSettings, train_linker
+    from core.runtime.training_state import state_folder
 
     check_output(
         args.out,
@@ -208,7 +210,7 @@ def run_train(args: argparse.Namespace) -> int:
             f"(for example {sorted(missing)[0]})"
         )
     out = Path(args.out)
-    state_vocab = out.with_name(out.name + ".state") / "vocab.txt"
+    state_vocab = state_folder(out) / "vocab.txt"
     vocab_path = None if args.base else existing_file(args.vocab or _DEFAULT_VOCAB, "vocabulary")
     fixed = load_vocab(state_vocab) if state_vocab.exists() else None
 
@@ -243,23 +245,9 @@ def run_train(args: argparse.Namespace) -> int:
         random_negatives=args.negatives,
         seed=args.seed,
     )
-    ctx, bar = console_context()
-
-    def on_epoch(record: dict) -> None:
-        bar.close()
-        print(json.dumps(record, ensure_ascii=False), flush=True)
-
-    try:
-        result = train_linker(model, kb, index, train, dev, out, settings, ctx, on_epoch)
-    finally:
-        bar.close()
-    print(
-        json.dumps(
-            {
-                "best_f1": round(result["best_f1"], 4),
-                "out": str(out),
-                "seconds": result["seconds_this_run"],
-            }
-        )
+    return print_training(
+        lambda ctx, on_epoch: train_linker(
+            model, kb, index, train, dev, out, settings, ctx, on_epoch
+        ),
+        out,
     )
-    return 0

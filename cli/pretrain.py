@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from core.encoder.bert import small_config
-    from core.encoder.mlm import MlmSettings, pretrain_mlm
+    from core.encoder.mlm import MlmSettings, mlm_state_folder, pretrain_mlm
     from core.encoder.tokenizer import Tokenizer, cut_vocabulary, load_vocab, save_vocab
 
     protect = [(c, "a corpus") for c in args.corpus] + [(args.vocab, "the vocabulary")]
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if not texts:
         raise UsageError(f"{', '.join(args.corpus)}: no text (expected one text per line)")
     out = Path(args.out)
-    saved_vocab = out / "state" / "vocab.txt"
+    saved_vocab = mlm_state_folder(out) / "vocab.txt"
     # Everything is read before the output folder is made: a bad input leaves
     # no folder behind.
     if saved_vocab.exists():  # resuming: the vocabulary must not change

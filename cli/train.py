@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from cli import link
 from cli.common import (
     SOURCE_SCHEMA_HELP,
-    console_context,
     existing_file,
     fraction,
     non_negative_int,
     positive_float,
     positive_int,
+    print_training,
     read_vocab,
     source_schemas,
 )
@@ -97,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from core.encoder.bert import prepare_encoder
     from core.encoder.tokenizer import load_vocab, save_vocab
     from core.formats.duie import read_schema, read_sentences
+    from core.runtime.training_state import state_folder
     from core.triples.model import TripleModel, TripleModelInfo
     from core.triples.training import TrainSettings, train_triples
 
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if not train:
         raise UsageError(f"{args.train}: no sentences")
     out = Path(args.out)
-    state_vocab = out.with_name(out.name + ".state") / "vocab.txt"
+    state_vocab = state_folder(out) / "vocab.txt"
 
     default_vocab = Path(__file__).resolve().parents[1] / "resources" / "bert_vocab" / "vocab.txt"
     vocab_path = None if args.base else existing_file(args.vocab or default_vocab, "vocabulary")
@@ -166,25 +166,9 @@ def run(args: argparse.Namespace) -> int:
         entity_swap_rate=args.swap_entities,
         seed=args.seed,
     )
-    ctx, bar = console_context()
-
-    def on_epoch(record: dict) -> None:
-        bar.close()
-        print(json.dumps(record, ensure_ascii=False), flush=True)
-
-    try:
-        result = train_triples(
+    return print_training(
+        lambda ctx, on_epoch: train_triples(
             model, train, dev, out, settings, ctx, on_epoch=on_epoch, sources=sources
-        )
-    finally:
-        bar.close()
-    print(
-        json.dumps(
-            {
-                "best_f1": round(result["best_f1"], 4),
-                "out": str(out),
-                "seconds": result["seconds_this_run"],
-            }
-        )
+        ),
+        out,
     )
-    return 0

@@ -9,7 +9,7 @@ token, 10% stay; the loss is cross-entropy at the chosen positions only.
 from __future__ import annotations
 
 import json
-import time
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,13 +17,20 @@ from typing import Any
 
 import numpy as np
 
-from core.compat import bert4keras, set_seed
+from core.compat import bert4keras
 from core.encoder.bert import build_bert
 from core.encoder.checkpoint import write_google_checkpoint
 from core.encoder.samples import pack_token_sequences, pad_ids
 from core.encoder.tokenizer import SPECIAL_TOKENS, Tokenizer
+from core.errors import BadInput
 from core.jobs import JobContext
-from core.resume import SigintFlag, restore_optimizer, save_optimizer
+from core.runtime.trainer import run_training
+from core.runtime.training_state import new_progress, state_folder
+from core.runtime.training_task import Epoch, Evaluation, Schedule, TrainingTask
+
+# Steps per epoch: the corpus is an endless stream here, an epoch is the slice
+# of it after which the loss is recorded and the state saved.
+EPOCH_STEPS = 50
 
 
 @dataclass
@@ -35,7 +42,6 @@ class MlmSettings:
     warmup_steps: int = 300
     mask_rate: float = 0.15
     seed: int = 42
-    save_every: int = 200
 
 
 def mask_batch(
@@ -65,7 +71,8 @@ def mask_batch(
     return inputs, positions, targets, weights
 
 
-def _build(config: dict[str, Any], settings: MlmSettings) -> tuple[Any, Any]:
+def _build(config: dict[str, Any]) -> tuple[Any, Any]:
+    """The encoder and the training model (not compiled: the trainer does it)."""
     b4k = bert4keras()
     keras, K = b4k.keras, b4k.K
     tf = b4k.tf
@@ -90,26 +97,70 @@ def _build(config: dict[str, Any], settings: MlmSettings) -> tuple[Any, Any]:
             return K.sum(loss * y_weight) / (K.sum(y_weight) + K.epsilon())
 
     out = MlmLoss(output_axis=2, name="mlm_loss")([targets, weights, predictions])
-    model = keras.models.Model([*bert.model.inputs, positions, targets, weights], out)
-    opt = b4k.optimizers
-    adam = opt.extend_with_piecewise_linear_lr(opt.Adam, name="AdamLR")
-    schedule = {settings.warmup_steps: 1.0, settings.steps: 0.1}
-    model.compile(optimizer=adam(learning_rate=settings.learning_rate, lr_schedule=schedule))
-    return bert, model
+    return bert, keras.models.Model([*bert.model.inputs, positions, targets, weights], out)
 
 
-def _batches(
-    sequences: Sequence[list[int]], settings: MlmSettings, tokenizer: Tokenizer, rng
-) -> Iterator[list[np.ndarray]]:
-    while True:
-        order = rng.permutation(len(sequences))
-        for begin in range(0, len(order) - settings.batch_size + 1, settings.batch_size):
-            rows = [sequences[i] for i in order[begin : begin + settings.batch_size]]
-            ids = pad_ids(rows)
+def epoch_batches(
+    sequences: Sequence[list[int]], settings: MlmSettings, tokenizer: Tokenizer, epoch: int
+) -> Epoch:
+    """The steps of one epoch of :data:`EPOCH_STEPS`. The corpus is read in
+    passes, each in its own random order; a step's rows and masks are a
+    function of (seed, step), so a resumed run draws what it would have drawn."""
+    first = epoch * EPOCH_STEPS
+    steps = max(0, min(EPOCH_STEPS, settings.steps - first))
+    size = settings.batch_size
+    per_pass = max(1, len(sequences) // size)
+
+    def batches() -> Iterator[list[np.ndarray]]:
+        order, order_pass = np.arange(0), -1
+        for step in range(first, first + steps):
+            n_pass, slot = divmod(step, per_pass)
+            if n_pass != order_pass:
+                rng = np.random.default_rng([settings.seed, n_pass])
+                order, order_pass = rng.permutation(len(sequences)), n_pass
+            rows = [sequences[i] for i in order[slot * size : (slot + 1) * size]]
+            rng = np.random.default_rng([settings.seed, n_pass, slot, 1])
             inputs, positions, targets, weights = mask_batch(
-                ids, tokenizer, settings.mask_rate, rng
+                pad_ids(rows), tokenizer, settings.mask_rate, rng
             )
             yield [inputs, np.zeros_like(inputs), positions, targets, weights]
+
+    return Epoch(steps, batches())
+
+
+def mlm_state_folder(out_dir: str | Path) -> Path:
+    """The resume state of the pre-training writing ``out_dir``. Earlier
+    versions kept it inside the output (``out_dir/state/``); such a state is
+    moved beside the output and read as it was, or refused when a state is
+    there already."""
+    out_dir = Path(out_dir)
+    folder = state_folder(out_dir)
+    legacy = out_dir / "state"
+    if not any((legacy / name).is_file() for name in ("progress.json", "vocab.txt")):
+        return folder
+    if folder.exists():
+        raise BadInput(
+            f"{legacy} and {folder} both hold the resume state of {out_dir}: "
+            "delete the one that should not be continued"
+        )
+    os.replace(legacy, folder)
+    if (folder / "model.weights.h5").exists():
+        os.replace(folder / "model.weights.h5", folder / "weights.h5")
+    progress_path = folder / "progress.json"
+    if progress_path.exists():
+        saved = json.loads(progress_path.read_text())
+        step = int(saved.get("step", 0))
+        progress = {
+            **new_progress(),
+            "epoch": step // EPOCH_STEPS,
+            "step_in_epoch": step % EPOCH_STEPS,
+            "step": step,
+            "history": [{"epoch": h["step"] // EPOCH_STEPS, **h} for h in saved.get("history", [])],
+            "seconds": float(saved.get("seconds", 0.0)),
+            "settings": saved.get("settings", {}),
+        }
+        progress_path.write_text(json.dumps(progress, indent=1))
+    return folder
 
 
 def pretrain_mlm(
@@ -122,64 +173,37 @@ def pretrain_mlm(
 ) -> dict[str, Any]:
     """Pre-train and write a Google-format checkpoint folder to ``out_dir``.
 
-    Resumable: ``out_dir/state/`` holds the latest weights, optimizer state and
-    step; running again continues from there. Ctrl-C (SIGINT) saves first.
+    Resumable: the shared trainer keeps its state in ``OUT.state/``; running
+    again continues from there. Ctrl-C (SIGINT) saves first.
     """
     settings = settings or MlmSettings()
-    ctx = ctx or JobContext.null()
     out_dir = Path(out_dir)
-    state_dir = out_dir / "state"
-    state_dir.mkdir(parents=True, exist_ok=True)
-    set_seed(settings.seed)
+    mlm_state_folder(out_dir)
     config = {**config, "vocab_size": len(tokenizer)}
-    bert, model = _build(config, settings)
     sequences = pack_token_sequences(texts, tokenizer, settings.maxlen)
+    if not sequences:
+        raise BadInput("no text to pre-train on")
+    bert, model = _build(config)
 
-    step, history, seconds_before = 0, [], 0.0
-    meta_path = state_dir / "progress.json"
-    if meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        step, history = meta["step"], meta["history"]
-        seconds_before = meta.get("seconds", 0.0)
-        model.load_weights(str(state_dir / "model.weights.h5"))
-        restore_optimizer(model, state_dir / "optimizer.npz")
-    rng = np.random.default_rng(settings.seed + step)
-    batches = _batches(sequences, settings, tokenizer, rng)
+    def save(record: dict[str, Any], evaluation: Evaluation | None) -> None:
+        write_google_checkpoint(bert, out_dir, config, tokenizer.vocab)
 
-    def save() -> None:
-        model.save_weights(str(state_dir / "model.weights.h5"))
-        save_optimizer(model.optimizer, state_dir / "optimizer.npz")
-        meta = {
-            "step": step,
-            "history": history,
-            "settings": asdict(settings),
-            "seconds": round(seconds_before + time.time() - started, 1),
-        }
-        meta_path.write_text(json.dumps(meta, indent=1))
-
-    started, losses = time.time(), []
-    with SigintFlag() as sigint:
-        try:
-            while step < settings.steps:
-                ctx.report(step, settings.steps, f"MLM step {step}")
-                if sigint.raised:
-                    raise KeyboardInterrupt
-                loss = float(model.train_on_batch(next(batches)))
-                losses.append(loss)
-                step += 1
-                if step % 50 == 0:
-                    history.append({"step": step, "loss": float(np.mean(losses[-50:]))})
-                if step % settings.save_every == 0:
-                    save()
-        finally:
-            save()
-    ctx.report(step, settings.steps, "writing checkpoint")
-    write_google_checkpoint(bert, out_dir, config, tokenizer.vocab)
+    schedule = Schedule(
+        epochs=-(-settings.steps // EPOCH_STEPS),
+        total_steps=settings.steps,
+        learning_rate=settings.learning_rate,
+        warmup_steps=settings.warmup_steps,
+        seed=settings.seed,
+        counted="step",
+    )
+    task = TrainingTask(lambda epoch: epoch_batches(sequences, settings, tokenizer, epoch), save)
+    result = run_training(model, task, out_dir, schedule, ctx, settings=asdict(settings))
+    history = [{"step": r["step"], "loss": r["loss"]} for r in result.history]
     summary = {
-        "steps": step,
+        "steps": result.steps,
         "sequences": len(sequences),
-        "seconds_this_run": round(time.time() - started, 1),
-        "seconds": round(seconds_before + time.time() - started, 1),  # every run together
+        "seconds_this_run": result.seconds_this_run,
+        "seconds": result.seconds,  # every run together
         "final_loss": history[-1]["loss"] if history else None,
         "history": history,
     }
