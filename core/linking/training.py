@@ -5,7 +5,8 @@ Ranker pairs are drawn again every epoch: for each annotated mention, the
 right entity (unless NIL) against the other entities sharing its alias (the
 hard negatives) and a few random ones, of the same type when possible.
 After each epoch, with the averaged (EMA) weights, the dev queries are linked,
-the NIL threshold that gives the best dev F1 is chosen, and the best model
+the NIL threshold is chosen on one half of them and F1 measured on the other
+half (the rule every threshold here is tuned by), and the best model
 so far is saved. The loop and its resume state (``OUT.state/``) are the
 shared trainer's (core/runtime/trainer.py).
 """
@@ -23,7 +24,7 @@ import numpy as np
 from core.errors import BadInput
 from core.jobs import JobContext
 from core.linking.candidates import AliasIndex
-from core.linking.evaluation import LinkScores, score_links
+from core.linking.evaluation import LinkScores
 from core.linking.kb import KnowledgeBase
 from core.linking.model import LinkerModel
 from core.linking.queries import Query
@@ -37,7 +38,7 @@ from core.linking.samples import (
     pair_ids,
     token_mask,
 )
-from core.linking.thresholds import choose_nil_threshold
+from core.linking.thresholds import choose_nil_threshold, scores_at
 from core.runtime.trainer import run_training
 from core.runtime.training_task import (
     Epoch,
@@ -46,6 +47,7 @@ from core.runtime.training_task import (
     TrainingTask,
     keep_in_folder,
 )
+from core.runtime.tuning import require_two_halves, split_held_out
 
 
 @dataclass
@@ -123,17 +125,16 @@ def evaluate_linker(
     tune: bool = False,
     ctx: JobContext | None = None,
 ) -> LinkScores:
-    """Link ``queries`` and score; with ``tune`` the NIL threshold is chosen on
-    them first (and kept in ``model.info``)."""
+    """Link ``queries`` and score. With ``tune`` the NIL threshold is chosen
+    on one half of them (kept in ``model.info``) and the scores are those of
+    the other half (core/runtime/tuning.py)."""
     scored = model.score([q.text for q in queries], kb, index, ctx=ctx)
     if tune:
-        model.info.nil_threshold, scores = choose_nil_threshold(scored, queries)
-        return scores
-    return score_links(
-        [q.mentions for q in queries],
-        [[m.decide(model.info.nil_threshold) for m in found] for found in scored],
-        [q.unlabelled() for q in queries],
-    )
+        choose_on, report_on = split_held_out(scored)
+        choose_gold, report_gold = split_held_out(queries)
+        model.info.nil_threshold, _ = choose_nil_threshold(choose_on, choose_gold)
+        scored, queries = report_on, report_gold
+    return scores_at(scored, queries, model.info.nil_threshold)
 
 
 def train_linker(
@@ -152,6 +153,8 @@ def train_linker(
     train = [q for q in train if q.mentions]
     if not train:
         raise BadInput("no training query has a mention")
+    if dev:
+        require_two_halves(len(dev), "dev queries")
     texts = [q.text for q in train]
     windows: list[MentionWindow] = mention_windows(
         model.tokenizer, texts, [index.find(t) for t in texts], model.info.maxlen

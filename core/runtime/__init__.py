@@ -1,2 +1,3 @@
 """What every model family shares: the child-process protocol and the model
-cache its children keep."""
+cache its children keep, model folders, the resumable trainer, and the rule
+for tuning on held-out data."""

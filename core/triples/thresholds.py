@@ -3,7 +3,7 @@
 The article's 0.6 / 0.5 suit a large pretrained encoder; a small model is
 less confident and finds more triples with lower thresholds. Tuning searches
 a grid on one half of the held-out sentences and reports F1 on the other
-half, so the reported figure was not used to choose."""
+half, so the reported figure was not used to choose (core/runtime/tuning.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import replace
 from core.evaluation import SourcePredicates, score_by_source
 from core.formats.duie import Sentence
 from core.jobs import JobContext
+from core.runtime.tuning import require_two_halves, split_held_out
 from core.triples.decode import Thresholds
 from core.triples.model import TripleModel
 
@@ -44,10 +45,11 @@ def tune_thresholds(
     ctx: JobContext | None = None,
     sources: SourcePredicates | None = None,
 ) -> dict:
-    """Best thresholds on the even-numbered sentences; F1 of the current and
-    the chosen thresholds on the odd-numbered ones."""
+    """Best thresholds on one half of the sentences; F1 of the current and
+    the chosen thresholds on the other half."""
     ctx = ctx or JobContext.null()
-    tune, report = list(sentences[0::2]), list(sentences[1::2])
+    require_two_halves(len(sentences), "sentences")
+    tune, report = split_held_out(sentences)
     grid = [Thresholds(s, max(0.1, s - 0.1), o, max(0.1, o - 0.1)) for s in STARTS for o in STARTS]
     results = []
     for k, th in enumerate(grid):

@@ -1,0 +1,88 @@
+"""One rule for every model: settings are chosen on one half of the held-out
+data and reported on the other."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import BadInput
+from core.runtime.tuning import require_two_halves, split_held_out
+from tests.conftest import TINY
+
+
+def test_even_items_choose_and_odd_items_report() -> None:
+    assert split_held_out(list("abcde")) == (list("ace"), list("bd"))
+    with pytest.raises(BadInput, match="at least 2"):
+        require_two_halves(1, "sentences")
+
+
+@pytest.fixture(scope="module")
+def linker(bert_tokenizer):
+    from core.compat import set_seed
+    from core.encoder.tokenizer import Tokenizer, cut_vocabulary
+    from core.linking.candidates import AliasIndex
+    from core.linking.kb import KnowledgeBase
+    from core.linking.model import LinkerInfo, LinkerModel
+    from core.linking.queries import Mention, Query
+    from tests.test_linking_model import KB_A
+
+    kb = KnowledgeBase(KB_A)
+    queries = [
+        Query("a", "我吃了苹果", [Mention(3, 5, "苹果", "1")]),
+        Query("b", "苹果公司发布了手机", [Mention(0, 4, "苹果公司", "2")]),
+        Query("c", "香蕉很甜", [Mention(0, 2, "香蕉", "3")]),
+        Query("d", "平安果是苹果", [Mention(0, 3, "平安果", "1")]),
+        Query("e", "他买了香蕉", [Mention(3, 5, "香蕉", "3")]),
+    ]
+    texts = [q.text for q in queries] + [e.description() for e in KB_A] + ["【】"]
+    vocab, _ = cut_vocabulary(bert_tokenizer, texts)
+    set_seed(5)
+    # Low thresholds so that an untrained network proposes mentions.
+    info = LinkerInfo(maxlen=32, pair_maxlen=64, mention_start=0.3, mention_end=0.3)
+    model = LinkerModel.create(info, TINY, Tokenizer(vocab))
+    return model, kb, AliasIndex.build(kb), queries
+
+
+def test_linker_thresholds_are_chosen_on_one_half_and_reported_on_the_other(
+    linker, monkeypatch
+) -> None:
+    from core.linking.thresholds import ALIAS_GRID, tune_thresholds
+
+    model, kb, index, queries = linker
+    seen: list[list[str]] = []
+    score = model.score
+
+    def recording(texts, *args, **kwargs):
+        seen.append(list(texts))
+        return score(texts, *args, **kwargs)
+
+    monkeypatch.setattr(model, "score", recording)
+    result = tune_thresholds(model, queries, kb, index)
+    choose, report = split_held_out([q.text for q in queries])
+    assert (result["tune_queries"], result["report_queries"]) == (3, 2)
+    assert seen[: len(ALIAS_GRID)] == [choose] * len(ALIAS_GRID)
+    assert seen[len(ALIAS_GRID) :] and all(texts == report for texts in seen[len(ALIAS_GRID) :])
+    assert result["tune_f1"] == max(g["f1"] for g in result["grid"])
+    assert (model.info.alias_threshold, model.info.nil_threshold) == (
+        result["alias_threshold"],
+        result["nil_threshold"],
+    )
+    assert {"report_f1_before", "report_f1_after"} <= set(result)
+
+
+def test_the_linker_s_nil_threshold_is_chosen_on_one_half_of_the_dev_queries_while_training(
+    linker, monkeypatch
+) -> None:
+    import core.linking.training as training
+
+    model, kb, index, queries = linker
+    chosen_on: list[int] = []
+    choose = training.choose_nil_threshold
+
+    def recording(scored, gold):
+        chosen_on.append(len(gold))
+        return choose(scored, gold)
+
+    monkeypatch.setattr(training, "choose_nil_threshold", recording)
+    scores = training.evaluate_linker(model, queries, kb, index, tune=True)
+    assert chosen_on == [3] and scores.n_gold == 2
