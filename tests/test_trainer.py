@@ -137,8 +137,18 @@ def test_a_state_of_the_earlier_triple_loop_resumes(triple_setup, tmp_path) -> N
         np.testing.assert_array_equal(got, want)
 
 
-@pytest.fixture(scope="module")
-def linker_setup(bert_tokenizer):
+QUERIES = [
+    ("a", "我吃了苹果", 3, "苹果", "1"),
+    ("b", "苹果公司发布了手机", 0, "苹果公司", "2"),
+    ("c", "香蕉很甜", 0, "香蕉", "3"),
+    ("d", "平安果是苹果", 0, "平安果", "1"),
+    ("e", "他买了香蕉", 3, "香蕉", "3"),
+]
+
+
+def tiny_linker(bert_tokenizer, n_queries: int, seed: int, **info):
+    """A tiny linker, the knowledge base it links to, its alias index, and
+    ``n_queries`` annotated queries."""
     from core.compat import set_seed
     from core.encoder.tokenizer import Tokenizer, cut_vocabulary
     from core.linking.candidates import AliasIndex
@@ -149,20 +159,24 @@ def linker_setup(bert_tokenizer):
 
     kb = KnowledgeBase(KB_A)
     queries = [
-        Query("a", "我吃了苹果", [Mention(3, 5, "苹果", "1")]),
-        Query("b", "苹果公司发布了手机", [Mention(0, 4, "苹果公司", "2")]),
-        Query("c", "香蕉很甜", [Mention(0, 2, "香蕉", "3")]),
-        Query("d", "平安果是苹果", [Mention(0, 3, "平安果", "1")]),
+        Query(i, text, [Mention(at, at + len(name), name, kb_id)])
+        for i, text, at, name, kb_id in QUERIES[:n_queries]
     ]
     texts = [q.text for q in queries] + [e.description() for e in KB_A] + ["【】"]
     vocab, _ = cut_vocabulary(bert_tokenizer, texts)
-    set_seed(4)
-    model = LinkerModel.create(LinkerInfo(maxlen=32, pair_maxlen=64), TINY, Tokenizer(vocab))
+    set_seed(seed)
+    info = LinkerInfo(maxlen=32, pair_maxlen=64, **info)
+    return LinkerModel.create(info, TINY, Tokenizer(vocab)), kb, AliasIndex.build(kb), queries
+
+
+@pytest.fixture(scope="module")
+def linker_setup(bert_tokenizer):
+    model, kb, index, queries = tiny_linker(bert_tokenizer, 4, seed=4)
     # Dropout draws from TensorFlow's own random stream, which a resumed run
     # starts afresh: like the encoder (TINY), the tiny ranker drops nothing.
     model.network.train_model.get_layer("ranker_dropout").rate = 0.0
     _eager(model.network.train_model)
-    return model, model.network.train_model.get_weights(), kb, AliasIndex.build(kb), queries
+    return model, model.network.train_model.get_weights(), kb, index, queries
 
 
 def _train_linker(setup, out, ctx=None):

@@ -7,7 +7,7 @@ import pytest
 
 from core.errors import BadInput
 from core.runtime.tuning import require_two_halves, split_held_out
-from tests.conftest import TINY
+from tests.test_trainer import tiny_linker
 
 
 def test_even_items_choose_and_odd_items_report() -> None:
@@ -18,29 +18,8 @@ def test_even_items_choose_and_odd_items_report() -> None:
 
 @pytest.fixture(scope="module")
 def linker(bert_tokenizer):
-    from core.compat import set_seed
-    from core.encoder.tokenizer import Tokenizer, cut_vocabulary
-    from core.linking.candidates import AliasIndex
-    from core.linking.kb import KnowledgeBase
-    from core.linking.model import LinkerInfo, LinkerModel
-    from core.linking.queries import Mention, Query
-    from tests.test_linking_model import KB_A
-
-    kb = KnowledgeBase(KB_A)
-    queries = [
-        Query("a", "我吃了苹果", [Mention(3, 5, "苹果", "1")]),
-        Query("b", "苹果公司发布了手机", [Mention(0, 4, "苹果公司", "2")]),
-        Query("c", "香蕉很甜", [Mention(0, 2, "香蕉", "3")]),
-        Query("d", "平安果是苹果", [Mention(0, 3, "平安果", "1")]),
-        Query("e", "他买了香蕉", [Mention(3, 5, "香蕉", "3")]),
-    ]
-    texts = [q.text for q in queries] + [e.description() for e in KB_A] + ["【】"]
-    vocab, _ = cut_vocabulary(bert_tokenizer, texts)
-    set_seed(5)
     # Low thresholds so that an untrained network proposes mentions.
-    info = LinkerInfo(maxlen=32, pair_maxlen=64, mention_start=0.3, mention_end=0.3)
-    model = LinkerModel.create(info, TINY, Tokenizer(vocab))
-    return model, kb, AliasIndex.build(kb), queries
+    return tiny_linker(bert_tokenizer, 5, seed=5, mention_start=0.3, mention_end=0.3)
 
 
 def test_linker_thresholds_are_chosen_on_one_half_and_reported_on_the_other(

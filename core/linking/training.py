@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +39,8 @@ from core.linking.samples import (
     token_mask,
 )
 from core.linking.thresholds import choose_nil_threshold, scores_at
-from core.runtime.trainer import run_training
-from core.runtime.training_task import (
-    Epoch,
-    Evaluation,
-    TrainingSettings,
-    TrainingTask,
-    keep_in_folder,
-)
+from core.runtime.trainer import train_folder_model
+from core.runtime.training_task import Epoch, Evaluation, TrainingSettings
 from core.runtime.tuning import require_two_halves, split_held_out
 
 
@@ -207,19 +201,15 @@ def train_linker(
         fields = {"nil_threshold": model.info.nil_threshold, **scores.summary()}
         return Evaluation(scores.f1, fields, scores.summary())
 
-    about = {"train_queries": len(train), "settings": asdict(settings)}
-    task = TrainingTask(batches, keep_in_folder(model, out_dir, about), evaluate if dev else None)
-    result = run_training(
-        model.network.train_model,
-        task,
+    about = {"train_queries": len(train)}
+    return train_folder_model(
+        model,
+        batches,
+        evaluate if dev else None,
         out_dir,
-        settings.schedule(steps_per_epoch),
+        settings,
+        steps_per_epoch,
+        about,
         ctx,
         on_epoch,
-        settings=asdict(settings),
     )
-    return {
-        "best_f1": result.best_score,
-        "history": result.history,
-        "seconds_this_run": result.seconds_this_run,
-    }

@@ -22,6 +22,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,17 @@ from core.compat import set_seed
 from core.encoder.optimizer import WeightAverage, make_optimizer
 from core.formats.jsonl import atomic_write_text
 from core.jobs import Cancelled, JobContext, NestedContext
+from core.runtime.model_folder import FolderModel
 from core.runtime.training_state import SigintFlag, TrainingState, new_progress, state_folder
-from core.runtime.training_task import Evaluation, Schedule, TrainingResult, TrainingTask
+from core.runtime.training_task import (
+    Epoch,
+    Evaluation,
+    Schedule,
+    TrainingResult,
+    TrainingSettings,
+    TrainingTask,
+    keep_in_folder,
+)
 
 
 class _RunContext(NestedContext):
@@ -108,6 +118,42 @@ def run_training(
         seconds_this_run=round(time.monotonic() - run.started, 1),
         seconds=round(run.seconds(), 1),
     )
+
+
+def train_folder_model(
+    model: FolderModel,
+    batches: Callable[[int], Epoch],
+    evaluate: Callable[[JobContext], Evaluation] | None,
+    out: str | Path,
+    settings: TrainingSettings,
+    steps_per_epoch: int,
+    about: dict[str, Any],
+    ctx: JobContext | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    keep_state: bool = True,
+) -> dict[str, Any]:
+    """:func:`run_training` for a model kept as a folder: the best epoch is
+    written to ``out`` with a training record that adds ``about`` the run
+    and the settings.
+    Returns what the train commands print: ``best_f1`` (the best score, an
+    F1 for every family so far), ``history`` and ``seconds_this_run``."""
+    about = {**about, "settings": asdict(settings)}
+    task = TrainingTask(batches, keep_in_folder(model, out, about), evaluate)
+    result = run_training(
+        model.network.train_model,
+        task,
+        out,
+        settings.schedule(steps_per_epoch),
+        ctx,
+        on_epoch,
+        keep_state,
+        settings=asdict(settings),
+    )
+    return {
+        "best_f1": result.best_score,
+        "history": result.history,
+        "seconds_this_run": result.seconds_this_run,
+    }
 
 
 class _Run:

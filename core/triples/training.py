@@ -18,7 +18,7 @@ evaluation, and the model folder to save.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,8 @@ from core.errors import BadInput
 from core.evaluation import SourcePredicates, TripleScores, annotated_by, score_by_source
 from core.formats.duie import Sentence
 from core.jobs import JobContext
-from core.runtime.trainer import run_training
-from core.runtime.training_task import (
-    Epoch,
-    Evaluation,
-    TrainingSettings,
-    TrainingTask,
-    keep_in_folder,
-)
+from core.runtime.trainer import train_folder_model
+from core.runtime.training_task import Epoch, Evaluation, TrainingSettings
 from core.sentences import TERMINATORS
 from core.triples.augment import entity_pools, with_swapped_entities
 from core.triples.model import TripleModel
@@ -165,25 +159,17 @@ def train_triples(
             fields["by_source"] = {k: v.summary() for k, v in by_source.items()}
         return Evaluation(by_source["own"].f1, fields, own)
 
-    about = {
-        "train_sentences": len(train),
-        "train_samples_used": len(samples),
-        "settings": asdict(settings),
-    }
-    task = TrainingTask(batches, keep_in_folder(model, out_dir, about), evaluate if dev else None)
-    result = run_training(
-        model.network.train_model,
-        task,
+    about = {"train_sentences": len(train), "train_samples_used": len(samples)}
+    result = train_folder_model(
+        model,
+        batches,
+        evaluate if dev else None,
         out_dir,
-        settings.schedule(steps_per_epoch),
+        settings,
+        steps_per_epoch,
+        about,
         ctx,
         on_epoch,
         keep_state,
-        settings=asdict(settings),
     )
-    return {
-        "best_f1": result.best_score,
-        "history": result.history,
-        "seconds_this_run": result.seconds_this_run,
-        "samples": len(samples),
-    }
+    return {**result, "samples": len(samples)}
