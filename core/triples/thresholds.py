@@ -20,6 +20,12 @@ from core.triples.model import TripleModel
 STARTS = (0.6, 0.5, 0.4, 0.3, 0.2)
 
 
+def _end(start: float) -> float:
+    """The end threshold that goes with a start one (rounded: 0.4 - 0.1 is
+    0.30000000000000004 in floating point, which model.json would keep)."""
+    return round(max(0.1, start - 0.1), 2)
+
+
 def f1_with(
     model: TripleModel,
     sentences: Sequence[Sentence],
@@ -50,7 +56,7 @@ def tune_thresholds(
     ctx = ctx or JobContext.null()
     require_two_halves(len(sentences), "sentences")
     tune, report = split_held_out(sentences)
-    grid = [Thresholds(s, max(0.1, s - 0.1), o, max(0.1, o - 0.1)) for s in STARTS for o in STARTS]
+    grid = [Thresholds(s, _end(s), o, _end(o)) for s in STARTS for o in STARTS]
     results = []
     for k, th in enumerate(grid):
         ctx.report(k, len(grid), f"thresholds {th.subject_start}/{th.object_start}")
