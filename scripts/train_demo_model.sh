@@ -4,7 +4,8 @@
 # Every stage resumes where it stopped if interrupted: run it again.
 #   1. MLM pre-training of a small encoder on all the unlabelled text we have;
 #   2. fine-tuning of the triple extraction model on the DuIE training split,
-#      each sentence's object loss on the predicates its source annotates;
+#      each sentence's object loss on the predicates its source annotates,
+#      half the sentences given other names of the same types each epoch;
 #   3. the decoding thresholds, chosen on half of the held-out sentences.
 # Produces runs/mlm/ (the encoder, Google-BERT format) and
 # resources/models/triples-demo/ (the model folder).
@@ -24,6 +25,7 @@ $PY main.py pretrain mlm \
 $PY main.py train triples \
     --train $D/train.jsonl --dev $D/dev.jsonl --schema $D/schema.jsonl "${SOURCES[@]}" \
     --base runs/mlm --lr 1e-3 --warmup 200 --epochs "$EPOCHS" --seed 42 \
+    --swap-entities 0.5 \
     --name triples-demo --out resources/models/triples-demo
 
 # The decoding thresholds: chosen on half of the held-out sentences, F1
