@@ -95,6 +95,7 @@ class TriplesPanel(QWidget):
         self.doc: Any = None
         self.selection: tuple[int, int] | None = None
         self.pending_subject: tuple[int, int] | None = None
+        self.picker: PredicatePicker | None = None  # open while a predicate is chosen
         self._build()
         self._build_actions()
 
@@ -515,24 +516,35 @@ class TriplesPanel(QWidget):
         from core.formats.duie import Span
 
         (ss, se), (os_, oe) = self.pending_subject, self.selection
-        subject, obj = self.doc.text[ss:se], self.doc.text[os_:oe]
+        doc_id, subject, obj = self.doc.id, self.doc.text[ss:se], self.doc.text[os_:oe]
+        # The picker does not block (no nested event loop): the triple is
+        # added when it is accepted; ``picker`` is the dialog while it is open.
         picker = PredicatePicker(self.schema, subject, obj, parent=self)
-        if not picker.exec() or picker.chosen is None:
-            return
-        chosen = picker.chosen
-        added = self.project.add_annotation(
-            self.doc.id,
-            subject,
-            chosen["predicate"],
-            obj,
-            Span(ss, se),
-            Span(os_, oe),
-            subject_type=chosen.get("subject_type", ""),
-            object_type=chosen.get("object_type", ""),
-        )
-        self.pending_subject = None
-        self.pending_label.setText("")
-        self._after_edit(added.id)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def add() -> None:
+            chosen = picker.chosen
+            if chosen is None or self.project is None:
+                return
+            added = self.project.add_annotation(
+                doc_id,
+                subject,
+                chosen["predicate"],
+                obj,
+                Span(ss, se),
+                Span(os_, oe),
+                subject_type=chosen.get("subject_type", ""),
+                object_type=chosen.get("object_type", ""),
+            )
+            self.pending_subject = None
+            self.pending_label.setText("")
+            if self.doc is not None and self.doc.id == doc_id:
+                self._after_edit(added.id)
+
+        picker.accepted.connect(add)
+        picker.finished.connect(lambda _: setattr(self, "picker", None))
+        self.picker = picker
+        picker.open()
 
     def forget_pending(self) -> None:
         self.pending_subject = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QTextCharFormat, QTextCursor  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -111,14 +111,16 @@ def test_add_a_triple_by_selecting_subject_then_object(window, qtbot) -> None:
     select_text(panel, 0, 3)  # 周杰伦
     qtbot.keyClick(panel.table, Qt.Key.Key_S)
     select_text(panel, 6, 8)  # 台湾
-
-    def choose() -> None:
-        picker = QApplication.activeModalWidget()
-        picker.filter.insert("出生")  # as an input method would; QTest types ASCII only
-        qtbot.keyClick(picker.filter, Qt.Key.Key_Return)
-
-    QTimer.singleShot(100, choose)
+    # The predicate picker does not block: O opens it and returns, so the
+    # test types into it with nothing left to chance (no timer, no nested loop).
     qtbot.keyClick(panel.table, Qt.Key.Key_O)
+    picker = panel.picker
+    assert picker is not None and QApplication.activeModalWidget() is picker
+    # Keys go to the picker once it is the active window (a moment after it opens).
+    qtbot.waitUntil(picker.isActiveWindow)
+    picker.filter.insert("出生")  # as an input method would; QTest types ASCII only
+    qtbot.keyClick(picker.filter, Qt.Key.Key_Return)
+    assert panel.picker is None
     (added,) = window.project.document(doc3).annotations
     assert (added.subject, added.predicate, added.object, added.status) == (
         "周杰伦",
