@@ -24,6 +24,7 @@ from core.formats import (
     write_schema,
     write_sentences,
 )
+from core.formats.duie import Schema, SchemaEntry, locate, types_for
 from tests.conftest import DATA, RESOURCES
 
 
@@ -309,3 +310,38 @@ def test_a_new_file_gets_the_usual_permissions(tmp_path) -> None:
     finally:
         os.umask(umask)
     assert stat.S_IMODE((tmp_path / "new.jsonl").stat().st_mode) == 0o644
+
+
+# -- where a string is, and what a schema says --------------------------------------------
+
+SCHEMA = [
+    {"subject_type": "歌曲", "predicate": "歌手", "object_type": "人物"},
+    {"subject_type": "歌曲", "predicate": "所属专辑", "object_type": "音乐专辑"},
+    {"subject_type": "人物", "predicate": "出生地", "object_type": "地点"},
+]
+
+
+def test_locate_takes_the_nearest_occurrence_and_the_earlier_of_two_as_near() -> None:
+    text = "王菲甲乙王菲丙丁王菲"
+    assert locate(text, "王菲") == Span(0, 2)
+    assert locate(text, "王菲", near=Span(7, 9)) == Span(8, 10)
+    assert locate(text, "王菲", near=Span(6, 8)) == Span(4, 6)  # 4 and 8 are as near
+    assert locate(text, "王菲", near=Span(2, 4)) == Span(0, 2)
+    assert locate(text, "周杰伦") is None and locate(text, "") is None
+
+
+def test_locate_keeps_an_object_out_of_its_subject_unless_it_has_to() -> None:
+    text = "南京市长江大桥，南京"
+    subject = Span(0, 7)
+    assert locate(text, "南京", near=subject, avoid=subject) == Span(8, 10)
+    assert locate("南京市", "南京", near=Span(0, 3), avoid=Span(0, 3)) == Span(0, 2)
+
+
+def test_types_for_reads_model_schemas_and_schema_files_alike() -> None:
+    assert types_for(SCHEMA, "出生地") == ("人物", "地点")
+    assert types_for(SCHEMA, "导演") == ("", "")
+    schema = Schema([SchemaEntry(**entry) for entry in SCHEMA])
+    assert schema.types_for("所属专辑") == ("歌曲", "音乐专辑")
+    assert schema.as_dicts() == SCHEMA
+    with pytest.raises(KeyError):
+        schema.types_for("导演")

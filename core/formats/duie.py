@@ -9,7 +9,7 @@ the order of keys are kept, so writing back what was read gives the same JSON.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,25 @@ class Span:
 
     start: int
     end: int
+
+
+def locate(
+    text: str, needle: str, near: Span | None = None, avoid: Span | None = None
+) -> Span | None:
+    """Where ``needle`` occurs in ``text``: the first occurrence, or with ``near``
+    the one starting closest to it (the earlier of two as close). An
+    occurrence overlapping ``avoid`` is taken only when every one does (an
+    object is looked for next to its subject, not inside it)."""
+    starts, i = [], text.find(needle) if needle else -1
+    while i >= 0:
+        starts.append(i)
+        i = text.find(needle, i + 1)
+    if avoid is not None:
+        apart = [s for s in starts if s + len(needle) <= avoid.start or s >= avoid.end]
+        starts = apart or starts
+    if near is not None:
+        starts = sorted(starts, key=lambda s: abs(s - near.start))
+    return Span(starts[0], starts[0] + len(needle)) if starts else None
 
 
 @dataclass(frozen=True)
@@ -285,13 +304,28 @@ class Schema:
     def predicates(self) -> list[str]:
         return list(dict.fromkeys(e.predicate for e in self.entries))
 
+    def as_dicts(self) -> list[dict[str, str]]:
+        """The entries as a model folder keeps them (``model.json``'s ``schema``)."""
+        return [
+            {"subject_type": e.subject_type, "predicate": e.predicate, "object_type": e.object_type}
+            for e in self.entries
+        ]
+
     def types_for(self, predicate: str) -> tuple[str, str]:
         """(subject_type, object_type) of the first entry for ``predicate``;
         KeyError if the schema does not have it."""
-        for e in self.entries:
-            if e.predicate == predicate:
-                return e.subject_type, e.object_type
-        raise KeyError(f"predicate {predicate!r} is not in the schema")
+        if predicate not in self.predicates:
+            raise KeyError(f"predicate {predicate!r} is not in the schema")
+        return types_for(self.as_dicts(), predicate)
+
+
+def types_for(schema: Iterable[Mapping[str, Any]], predicate: str) -> tuple[str, str]:
+    """(subject_type, object_type) of the first schema entry for ``predicate``
+    (entries as in ``model.json``); empty strings when no entry has it."""
+    for entry in schema:
+        if entry.get("predicate") == predicate:
+            return entry.get("subject_type", ""), entry.get("object_type", "")
+    return "", ""
 
 
 def read_schema(path: str | Path) -> Schema:

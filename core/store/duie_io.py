@@ -15,7 +15,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from core.formats.duie import Sentence, Span, Triple, occurrence_to_json, sentence_from_json
+from core.formats.duie import (
+    Sentence,
+    Triple,
+    locate,
+    occurrence_to_json,
+    sentence_from_json,
+)
 from core.formats.errors import FormatError, describe
 from core.formats.jsonl import iter_jsonl
 from core.store.records import OCCURRENCES, STATUSES, Annotation
@@ -23,19 +29,6 @@ from core.store.records import OCCURRENCES, STATUSES, Annotation
 REVIEWED = "reviewed"
 _NAMES = ("subject", "predicate", "object")
 _SPANS = ("subject_span", "object_span")
-
-
-def locate(text: str, needle: str, near: Span | None = None) -> Span | None:
-    """Where ``needle`` occurs in ``text``: the first occurrence, or with ``near``
-    the one closest to it that does not overlap it (an object next to its subject)."""
-    starts, i = [], text.find(needle) if needle else -1
-    while i >= 0:
-        starts.append(i)
-        i = text.find(needle, i + 1)
-    if near is not None:
-        apart = [s for s in starts if s + len(needle) <= near.start or s >= near.end]
-        starts = sorted(apart or starts, key=lambda s: abs(s - near.start))
-    return Span(starts[0], starts[0] + len(needle)) if starts else None
 
 
 def check_sentence(sentence: Sentence, path: str | Path, line: int | None) -> None:
@@ -135,7 +128,7 @@ def annotation_row(
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
     s = t.subject_span or locate(text, t.subject)
-    o = t.object_span or locate(text, t.object, s)
+    o = t.object_span or locate(text, t.object, near=s, avoid=s)
     return {
         "subject": t.subject,
         "subject_type": t.subject_type,

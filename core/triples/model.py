@@ -24,7 +24,7 @@ from core.compat import bert4keras
 from core.encoder.samples import pad_ids
 from core.encoder.tokenizer import Encoding, Token, Tokenizer
 from core.errors import BadInput
-from core.formats.duie import Occurrence, Span, Triple
+from core.formats.duie import Occurrence, Span, Triple, types_for
 from core.jobs import JobContext
 from core.runtime.model_folder import FolderModel, check_header
 from core.sentences import split_sentences
@@ -50,10 +50,7 @@ class TripleModelInfo:
     training: dict[str, Any] = field(default_factory=dict)
 
     def types_for(self, predicate: str) -> tuple[str, str]:
-        for entry in self.schema:
-            if entry.get("predicate") == predicate:
-                return entry.get("subject_type", ""), entry.get("object_type", "")
-        return "", ""
+        return types_for(self.schema, predicate)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
