@@ -11,8 +11,13 @@ import ahocorasick
 import pytest
 
 from core.formats.errors import FormatError
-from core.linking.candidates import AliasIndex, index_path_for, load_or_build_index
-from core.linking.kb import KnowledgeBase, read_kb
+from core.linking.candidates import (
+    AliasIndex,
+    ExactNames,
+    index_path_for,
+    load_or_build_index,
+)
+from core.linking.kb import Entity, KnowledgeBase, read_kb
 
 ENTITIES = [
     {
@@ -149,3 +154,25 @@ def test_malformed_lines_are_reported_with_their_number(tmp_path, line, expected
     )
     with pytest.raises(FormatError, match=rf"kb_data:2: .*{re.escape(expected[:20])}"):
         list(read_kb(path))
+
+
+POETS = [
+    Entity("1", "李白", ("青莲居士",), ("Human",), (("摘要", "唐代诗人。"), ("字", "太白"))),
+    Entity("2", "李白", (), ("Song",), (("义项描述", "歌曲"), ("摘要", "李荣浩演唱的歌曲。"))),
+    Entity("4", "长安", ("西安",), ("Place",), (("摘要", "唐代都城。"), ("人口", ""))),
+]
+
+
+def test_exact_names_give_the_candidates_the_alias_index_gives() -> None:
+    kb = KnowledgeBase(POETS)
+    index, names = AliasIndex.build(kb), ExactNames(kb)
+    for mention in ("李白", "西安", "青莲居士", "长", "周杰伦"):
+        assert names.get_candidates(mention) == index.get_candidates(mention)
+
+
+def test_an_entity_is_described_by_its_summary_then_its_other_facts() -> None:
+    song, _, city = POETS[1], POETS[0], POETS[2]
+    assert song.summary() == ["李荣浩演唱的歌曲。", "歌曲"]  # the abstract first
+    assert city.other_facts() == []  # a fact that says nothing is left out
+    assert POETS[0].description() == "唐代诗人。；字：太白"
+    assert song.description(6) == "李荣浩演唱的"

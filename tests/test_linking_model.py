@@ -7,10 +7,12 @@ import json
 
 import pytest
 
+from core.errors import BadInput
 from core.formats.errors import FormatError
 from core.linking.candidates import AliasIndex
 from core.linking.dataset import make_linking_data
 from core.linking.evaluation import score_links
+from core.linking.folder import check_linker_folder
 from core.linking.kb import Entity, KnowledgeBase, read_kb
 from core.linking.model import ScoredMention
 from core.linking.queries import NIL, Mention, Query, read_queries, write_queries
@@ -141,6 +143,23 @@ def test_candidates_come_from_the_kb_given_at_run_time(tiny_linker, monkeypatch)
         assert apple.kb_id in {"1", "2", NIL} and banana.kb_id in {"3", "x9", NIL}
 
 
+def test_the_linker_asks_any_candidate_generator(tiny_linker, monkeypatch) -> None:
+    """The alias index finds what the mention head reads; a mention's
+    candidates come from whatever answers get_candidates."""
+    from core.linking.candidates import Candidate
+
+    class OneEntity:
+        def get_candidates(self, mention: str) -> list[Candidate]:
+            return [Candidate("x9", mention, 1.0)]
+
+    _force_mentions(tiny_linker, monkeypatch, [(3, 5, 0.9), (6, 8, 0.9)])
+    kb = KnowledgeBase(KB_A)
+    ((apple, banana),) = tiny_linker.score(
+        ["我吃了苹果和香蕉"], kb, AliasIndex.build(kb), candidates=OneEntity()
+    )
+    assert [c for c, _ in apple.candidates] == ["x9"] == [c for c, _ in banana.candidates]
+
+
 def test_save_then_load_links_the_same(tiny_linker, tmp_path) -> None:
     from core.linking.model import LinkerModel
 
@@ -173,6 +192,19 @@ def test_a_broken_linker_folder_is_refused_clearly(tmp_path, tiny_linker) -> Non
     (folder / "weights.h5").unlink()
     with pytest.raises(LinkerFolderError, match="missing weights.h5"):
         LinkerModel.load(folder)
+
+
+def test_a_folder_that_is_not_a_linker_is_refused_with_the_reason(tmp_path) -> None:
+    with pytest.raises(BadInput, match="cannot read"):
+        check_linker_folder(tmp_path)
+    (tmp_path / "model.json").write_text(json.dumps({"task": "triples"}), encoding="utf-8")
+    with pytest.raises(BadInput, match="expected 'link'"):
+        check_linker_folder(tmp_path)
+    (tmp_path / "model.json").write_text(json.dumps({"task": "link", "format_version": 9}))
+    with pytest.raises(BadInput, match="newer"):
+        check_linker_folder(tmp_path)
+    (tmp_path / "model.json").write_text(json.dumps({"task": "link", "format_version": 1}))
+    check_linker_folder(tmp_path)
 
 
 def test_training_writes_the_best_epoch_and_resumes(bert_tokenizer, tmp_path) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.linking.candidates import AliasIndex
+from core.linking.candidates import AliasIndex, by_prior
 from core.linking.queries import Mention
 
 
@@ -17,7 +17,7 @@ def link_by_prior(texts: Sequence[str], index: AliasIndex) -> list[list[Mention]
     for text in texts:
         mentions = []
         for m in index.longest_matches(text):
-            ranked = sorted(m.candidates, key=lambda c: (-c.prior, c.entity_id))
+            ranked = by_prior(m.candidates)
             best = ranked[0]
             mentions.append(
                 Mention(

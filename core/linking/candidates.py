@@ -1,17 +1,22 @@
-"""Candidate entities for mentions: an Aho–Corasick automaton over every name
-and alias of a knowledge base.
+"""Candidate entities for mentions.
 
-The linker asks one question, :meth:`AliasIndex.get_candidates`, or scans a
-text with :meth:`AliasIndex.find`; the knowledge base behind it can be
-swapped without touching the models.
+A linker asks a knowledge base one question, ``get_candidates(mention)``
+(:class:`CandidateGenerator`, as spaCy's KB does), and gets each entity the
+mention may name with its alias prior; whatever answers it can be swapped
+without touching the models. :class:`AliasIndex` answers it with an
+Aho–Corasick automaton over every name and alias, which also finds every
+alias in a text (:meth:`AliasIndex.find`, what the mention head reads);
+:class:`ExactNames` answers it from the knowledge base's own table of names,
+with nothing to build.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import ahocorasick
 
@@ -26,6 +31,37 @@ class Candidate(NamedTuple):
     entity_id: str
     alias: str
     prior: float  # share of the alias' entities: 1 / (number of entities with this alias)
+
+
+def alias_candidates(alias: str, entity_ids: Iterable[str]) -> tuple[Candidate, ...]:
+    """The entities named ``alias``, each with the alias prior: one over the
+    number of entities of that alias."""
+    unique = tuple(dict.fromkeys(entity_ids))
+    return tuple(Candidate(i, alias, 1.0 / len(unique)) for i in unique)
+
+
+def by_prior(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Most likely first; ties in entity id order, so every run agrees."""
+    return sorted(candidates, key=lambda c: (-c.prior, c.entity_id))
+
+
+class CandidateGenerator(Protocol):
+    def get_candidates(self, mention: str) -> list[Candidate]:
+        """The entities ``mention`` may name (none: it names nothing known)."""
+        ...
+
+
+class ExactNames:
+    """Candidates of a mention spelled exactly as a name or an alias of the
+    knowledge base. Nothing to build, so the window can answer at once; an
+    :class:`AliasIndex` of a large KB takes seconds to build."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def get_candidates(self, mention: str) -> list[Candidate]:
+        ids = self.kb.by_name.get(mention)
+        return list(alias_candidates(mention, ids)) if ids else []
 
 
 class AliasMatch(NamedTuple):
@@ -53,10 +89,7 @@ class AliasIndex:
     def _candidates_of(self, n: int) -> tuple[Candidate, ...]:
         found = self._candidates.get(n)
         if found is None:
-            alias, ids = self.entries[n]
-            unique = tuple(dict.fromkeys(ids))
-            prior = 1.0 / len(unique)
-            found = self._candidates[n] = tuple(Candidate(i, alias, prior) for i in unique)
+            found = self._candidates[n] = alias_candidates(*self.entries[n])
         return found
 
     @staticmethod

@@ -30,15 +30,22 @@ class Entity:
         """The name and the aliases, without repeats."""
         return tuple(dict.fromkeys((self.name, *self.aliases)))
 
+    def summary(self) -> list[str]:
+        """What the entity is, in the knowledge base's words: the abstract,
+        then the sense description (those it has)."""
+        facts = dict(self.data)
+        return [facts[k] for k in _DESCRIPTION_FIRST if facts.get(k)]
+
+    def other_facts(self) -> list[tuple[str, str]]:
+        """(predicate, object) of every other fact that says something."""
+        return [(p, o) for p, o in self.data if p not in _DESCRIPTION_FIRST and o]
+
     def description(self, max_chars: int = 256) -> str:
         """A text that says what the entity is, for a model to compare with a
-        mention's context: the abstract first, then the sense description, then
-        the other facts as ``predicate：object``."""
-        facts = dict(self.data)
-        parts = [facts[k] for k in _DESCRIPTION_FIRST if facts.get(k)]
-        parts += [f"{p}：{o}" for p, o in self.data if p not in _DESCRIPTION_FIRST and o]
-        text = "；".join(parts)
-        return text[:max_chars]
+        mention's context (and for a person choosing between candidates): the
+        summary first, then the other facts as ``predicate：object``."""
+        parts = self.summary() + [f"{p}：{o}" for p, o in self.other_facts()]
+        return "；".join(parts)[:max_chars]
 
 
 def _strings(value: object, field: str, path: Path, line: int) -> tuple[str, ...]:

@@ -29,7 +29,8 @@ from core.encoder.spans import char_to_token_span, pointer_spans
 from core.encoder.tokenizer import Tokenizer
 from core.errors import BadInput
 from core.jobs import JobContext
-from core.linking.candidates import AliasIndex
+from core.linking.candidates import AliasIndex, CandidateGenerator, by_prior
+from core.linking.folder import FORMAT_VERSION, TASK
 from core.linking.kb import KnowledgeBase
 from core.linking.network import LinkNetwork, build_link_network
 from core.linking.queries import NIL, Mention
@@ -41,9 +42,6 @@ from core.linking.samples import (
     pair_ids,
 )
 from core.runtime.model_folder import FolderModel, check_header
-
-TASK = "link"
-FORMAT_VERSION = 1
 
 
 class LinkerFolderError(BadInput):
@@ -227,8 +225,14 @@ class LinkerModel(FolderModel):
         index: AliasIndex,
         batch_size: int = 32,
         ctx: JobContext | None = None,
+        candidates: CandidateGenerator | None = None,
     ) -> list[list[ScoredMention]]:
+        """Every proposed mention with its candidates scored. The alias index
+        finds the aliases the mention head reads; a mention's candidates come
+        from ``candidates`` (by default the same index), the one question the
+        linker asks of a knowledge base."""
         ctx = ctx or JobContext.null()
+        generator: CandidateGenerator = index if candidates is None else candidates
         out: list[list[ScoredMention]] = []
         step = max(1, batch_size * 4)
         for begin in range(0, len(texts), step):
@@ -238,9 +242,8 @@ class LinkerModel(FolderModel):
             items = []
             for text, found in zip(chunk, spans, strict=True):
                 for start, end, _ in found:
-                    candidates = index.get_candidates(text[start:end])
-                    candidates.sort(key=lambda c: (-c.prior, c.entity_id))
-                    ids = [c.entity_id for c in candidates[: self.info.max_candidates]]
+                    offered = by_prior(generator.get_candidates(text[start:end]))
+                    ids = [c.entity_id for c in offered[: self.info.max_candidates]]
                     items.append((text, start, end, ids))
             ranked = iter(self.rank(items, kb, batch_size * 2))
             for text, found in zip(chunk, spans, strict=True):
@@ -255,9 +258,10 @@ class LinkerModel(FolderModel):
         index: AliasIndex,
         batch_size: int = 32,
         ctx: JobContext | None = None,
+        candidates: CandidateGenerator | None = None,
     ) -> list[list[Mention]]:
         """Mentions of each text, linked to an entity id or NIL."""
         return [
             [m.decide(self.info.nil_threshold) for m in found]
-            for found in self.score(texts, kb, index, batch_size, ctx)
+            for found in self.score(texts, kb, index, batch_size, ctx, candidates)
         ]
