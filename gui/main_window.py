@@ -363,6 +363,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.triples.save_place()
         # The child processes first, within one 2 s deadline: the jobs waiting
         # on them then end at once instead of holding the window open.
         close_all([self.models, self.linking.linker])

@@ -67,6 +67,29 @@ class TripleTableModel(QAbstractTableModel):
             self._sort_rows(*self._sort)
         self.endResetModel()
 
+    def update_rows(self, rows: list[Any]) -> None:
+        """The same triples, some with new values (a decision on one): only
+        the rows that changed are redrawn, moved if the order says so. Any
+        other change resets the table."""
+        by_id = {a.id: a for a in rows}
+        if len(by_id) != len(self.rows) or any(a.id not in by_id for a in self.rows):
+            self.set_rows(rows)
+            return
+        changed = [k for k, a in enumerate(self.rows) if by_id[a.id] != a]
+        if not changed:
+            return
+        self.rows = [by_id[a.id] for a in self.rows]
+        if self._sort is not None:
+            column, order = self._sort
+            key = _sort_key(column)
+            keys = [key(a) for a in self.rows]
+            wanted = sorted(keys, reverse=order == Qt.SortOrder.DescendingOrder)
+            if keys != wanted:
+                self.sort(column, order)
+                return
+        last = len(self.COLUMNS) - 1
+        self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), last))
+
     def row_of(self, ann_id: int) -> int | None:
         return next((i for i, a in enumerate(self.rows) if a.id == ann_id), None)
 

@@ -1,8 +1,9 @@
 """The Triples panel: review model annotations with the keyboard, add triples
 by selecting text, pre-annotate the project in the background.
 
-Every action is an operation on the project store (``core.store``); the
-widgets only show what the store holds afterwards.
+What each key does is decided in :mod:`core.review.triples`; the panel
+forwards keys there and draws what it holds afterwards, redrawing only the
+rows and lines that changed.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListView,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -29,19 +28,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.review.moves import step_document, step_row
+from core.review.triples import NewTriple, Step, TripleReview, pre_annotate, status_counts
 from core.store.project import LOW_SCORE
 from core.triples.model_process import ModelProcess
 from gui.annotated_text import AnnotatedTextView, legend_html
+from gui.changed_documents import ChangedDocuments
 from gui.dialogs import EditTripleDialog, PredicatePicker
-from gui.jobs import JobRunner, PartialsTo
+from gui.document_list import DocumentList
+from gui.jobs import JobRunner
 from gui.statistics_view import StatisticsView
+from gui.status_line import StatusLine
 from gui.triple_looks import arcs_for, span_styles
 from gui.triple_table import DocumentListModel, TripleTableModel, document_lines
 
 OWNER = "triples"
 LIST_OWNER = "triples-list"  # background reads of the document list
-# Lines of documents that got new predictions are re-read at most this often.
-COALESCE_MS = 150
+# The document shown is written to the settings once it has been shown this
+# long: writing them takes milliseconds, too long for every key press.
+REMEMBER_MS = 1000
 FILTERS = [
     ("All documents", "all"),
     ("Unreviewed", "unreviewed"),
@@ -78,53 +83,45 @@ class TriplesPanel(QWidget):
         self.runner = runner
         self.models = models
         self.settings = settings  # where the last shown document of each project is kept
-        self._syncing_list = False  # the list follows a document shown some other way
+        self._drawing = False  # rows selected by the panel itself: drawn once, after
+        self._shown: int | None = None  # the document the table and the text show
         # Documents whose predictions were stored but whose lines (and, for the
-        # open one, the text and table) are not refreshed yet.
-        self._pending: set[int] = set()
-        self._pending_timer = QTimer(self)
-        self._pending_timer.setSingleShot(True)
-        self._pending_timer.setInterval(COALESCE_MS)
-        self._pending_timer.timeout.connect(self._apply_pending)
+        # open one, the text and table) are not shown yet.
+        self.changed = ChangedDocuments(self._show_changed, self)
+        self._remember_timer = QTimer(self)
+        self._remember_timer.setSingleShot(True)
+        self._remember_timer.setInterval(REMEMBER_MS)
+        self._remember_timer.timeout.connect(self.save_place)
         self.batch_size = 64  # documents per pre-annotation batch
         self.low_score = LOW_SCORE  # the "Low score" filter's cut-off
         self.thresholds: dict[str, float] | None = None  # None: the model's own
         self.project: Any = None
+        self.review: TripleReview | None = None
         self.model_dir: Path | None = None
         self.schema: list[dict[str, str]] = []
-        self.doc: Any = None
         self.selection: tuple[int, int] | None = None
-        self.pending_subject: tuple[int, int] | None = None
         self.picker: PredicatePicker | None = None  # open while a predicate is chosen
         self._build()
         self._build_actions()
 
+    @property
+    def doc(self) -> Any:
+        """The document shown (a core.store Document), or None."""
+        return self.review.doc if self.review is not None else None
+
     # -- layout ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        self.filter_box = QComboBox()
-        for label, _ in FILTERS:
-            self.filter_box.addItem(label)
-        self.filter_box.currentIndexChanged.connect(lambda _: self.refresh_documents_later())
-        lv.addWidget(self.filter_box)
-        self.doc_model = DocumentListModel(self)
-        self.doc_list = QListView()
-        self.doc_list.setModel(self.doc_model)
-        self.doc_list.setUniformItemSizes(True)
-        self.doc_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.doc_list.selectionModel().currentChanged.connect(self._on_document_chosen)
-        lv.addWidget(self.doc_list)
-        self.doc_count = QLabel("")
-        lv.addWidget(self.doc_count)
+        self.documents = DocumentList(FILTERS, DocumentListModel(self))
+        self.documents.filter_changed.connect(lambda _: self.refresh_documents_later())
+        self.documents.chosen.connect(self.show_document)
+        self.doc_list, self.doc_model = self.documents.view, self.documents.model
+        self.filter_box = self.documents.filter_box
 
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
-        self.header = QLabel("Open a project or import a DuIE file (File menu).")
-        self.header.setWordWrap(True)
+        self.header = StatusLine("Open a project or import a DuIE file (File menu).")
         rv.addWidget(self.header)
         self.legend = QLabel(legend_html())
         self.legend.setToolTip(
@@ -143,14 +140,14 @@ class TriplesPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        self._size_columns()
         # Reading order until the user clicks another column.
         self.table.horizontalHeader().setSortIndicator(
             TripleTableModel.POSITION, Qt.SortOrder.AscendingOrder
         )
         self.table.setSortingEnabled(True)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_text())
+        self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
         self.table.doubleClicked.connect(lambda _: self.edit())
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.text_view)
@@ -158,7 +155,7 @@ class TriplesPanel(QWidget):
         split.setSizes([260, 240])
         rv.addWidget(split, 1)
         buttons = QHBoxLayout()
-        self.pending_label = QLabel("")
+        self.pending_label = StatusLine()
         for label, slot in (
             ("Accept (A)", self.accept),
             ("Reject (X)", self.reject),
@@ -181,12 +178,32 @@ class TriplesPanel(QWidget):
         self.views.addTab(self.statistics, "Statistics")
         self.views.currentChanged.connect(lambda _: self.refresh_statistics())
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
+        split.addWidget(self.documents)
         split.addWidget(self.views)
         split.setSizes([330, 870])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
+
+    def _size_columns(self) -> None:
+        """Widths from the font, set once: sizing columns to their contents
+        measures every cell again on each document, and the subject and
+        object share what is left."""
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        metrics = self.table.fontMetrics()
+        samples = {
+            0: "8888–8888 ×9",
+            2: "所属专辑所属",
+            4: "0.00",
+            5: "✓ predicted",
+            6: "triples-demo@1",
+        }
+        for column, sample in samples.items():
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
+        for column in (1, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
 
     def _build_actions(self) -> None:
         def add(keys: str | list[str], slot) -> QAction:
@@ -214,16 +231,16 @@ class TriplesPanel(QWidget):
     # -- project -----------------------------------------------------------------------
 
     def set_project(self, project: Any, schema: list[dict[str, str]] | None = None) -> None:
+        self.save_place()  # the project being left
         self.project = project
         if schema is not None:
             self.schema = schema
-        self.doc = None
-        self._pending_timer.stop()
-        self._pending.clear()
+        self.review = TripleReview(project, self.schema) if project is not None else None
+        self._shown = None
+        self.changed.clear()
         self.refresh_documents()
-        if self.doc_model.rows:
-            last = self._last_document()
-            first = last or project.next_unreviewed(-1) or self.doc_model.rows[0].id
+        first = self.review.first_document(self._last_document()) if self.review else None
+        if first is not None:
             self.show_document(first)
         else:
             self._show_empty()
@@ -234,18 +251,21 @@ class TriplesPanel(QWidget):
         return "triples/last_document/" + hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
 
     def _last_document(self) -> int | None:
-        """The document shown when this project was last open, if it still exists."""
+        """The document shown when this project was last open."""
         if self.settings is None:
             return None
         try:
             doc_id = int(self.settings.value(self._last_document_key(), -1))
         except (TypeError, ValueError):
             return None
-        return doc_id if doc_id >= 0 and self.project.texts([doc_id]) else None
+        return doc_id if doc_id >= 0 else None
 
-    def _remember_document(self, doc_id: int) -> None:
-        if self.settings is not None:
-            self.settings.setValue(self._last_document_key(), doc_id)
+    def save_place(self) -> None:
+        """Keep the document shown, to return to it when the project is opened
+        again (done a moment after it is shown, and when the project closes)."""
+        self._remember_timer.stop()
+        if self.settings is not None and self.project is not None and self.doc is not None:
+            self.settings.setValue(self._last_document_key(), self.doc.id)
 
     def refresh_statistics(self) -> None:
         if self.project is not None and self.views.currentWidget() is self.statistics:
@@ -253,9 +273,11 @@ class TriplesPanel(QWidget):
 
     def set_schema(self, schema: list[dict[str, str]]) -> None:
         self.schema = schema
+        if self.review is not None:
+            self.review.schema = list(schema)
 
     def current_filter(self) -> str:
-        return FILTERS[self.filter_box.currentIndex()][1]
+        return self.documents.current_filter()
 
     def refresh_documents(self) -> None:
         """Re-read the whole list now (opening a project)."""
@@ -288,47 +310,43 @@ class TriplesPanel(QWidget):
         )
 
     def _set_list(self, rows: list, total: int, lines: list[str] | None = None) -> None:
-        self.doc_model.set_rows(rows, lines)
-        self.doc_count.setText(f"{len(rows)} of {total} documents")
+        self.documents.set_rows(rows, total, lines)
         if self.doc is not None:
-            self._select_in_list(self.doc.id)
-
-    def _select_in_list(self, doc_id: int) -> None:
-        """Make the list's current row the shown document, scrolled into view;
-        no current row if the filter leaves the document out. A flag rather
-        than blocked signals: the view must still hear of the change to
-        repaint the rows."""
-        row = self.doc_model.row_of(doc_id)
-        sm = self.doc_list.selectionModel()
-        self._syncing_list = True
-        try:
-            if row is None:
-                sm.clear()
-                return
-            index = self.doc_model.index(row)
-            sm.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-            self.doc_list.scrollTo(index)
-        finally:
-            self._syncing_list = False
-
-    def _on_document_chosen(self, current, previous) -> None:
-        if current.isValid() and not self._syncing_list:
-            self.show_document(self.doc_model.rows[current.row()].id)
+            self.documents.select(self.doc.id)
 
     def show_document(self, doc_id: int, row: int = 0, ann_id: int | None = None) -> None:
         """Show a document with the triple ``ann_id`` selected, or if it is
         gone (a new prediction replaced it) the ``row``-th one."""
-        self.doc = self.project.document(doc_id)
-        self.pending_subject = None
+        if self.review is None:
+            return
+        self.review.open(doc_id)
         self.pending_label.setText("")
-        self.table_model.set_rows(self.doc.annotations)
-        if self.doc.annotations:
-            found = self.table_model.row_of(ann_id) if ann_id is not None else None
-            self.table.selectRow(
-                found if found is not None else max(0, min(row, len(self.doc.annotations) - 1))
-            )
-        self._select_in_list(doc_id)
-        self._remember_document(doc_id)
+        self._draw(ann_id, row)
+
+    def _draw(self, ann_id: int | None, row: int) -> None:
+        """Show ``review.doc``: its triples (only the rows that changed, when
+        it is the document already shown), ``ann_id`` or the ``row``-th
+        selected, its text, and its row of the list."""
+        doc = self.doc
+        if doc is None:
+            self._show_empty()
+            return
+        self._drawing = True
+        try:
+            if doc.id == self._shown:
+                self.table_model.update_rows(doc.annotations)
+            else:
+                self.table_model.set_rows(doc.annotations)
+            if doc.annotations:
+                found = self.table_model.row_of(ann_id) if ann_id is not None else None
+                last = len(doc.annotations) - 1
+                self.table.selectRow(found if found is not None else max(0, min(row, last)))
+        finally:
+            self._drawing = False
+        if doc.id != self._shown:
+            self._shown = doc.id
+            self.documents.select(doc.id)
+            self._remember_timer.start()
         self._show_text()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -336,15 +354,12 @@ class TriplesPanel(QWidget):
         # not take: do it again now that it has its size.
         super().showEvent(event)
         if self.doc is not None:
-            self._select_in_list(self.doc.id)
-
-    def _current_place(self) -> dict[str, Any]:
-        """The selected triple, to select again after the document is re-read."""
-        a = self.current_annotation()
-        return {"row": self.table.currentIndex().row(), "ann_id": a.id if a else None}
+            self.documents.select(self.doc.id)
 
     def _show_empty(self) -> None:
-        self.doc = None
+        self._shown = None
+        if self.review is not None:
+            self.review.doc = None
         self.table_model.set_rows([])
         self.text_view.show_text("", [])
         self.header.setText("This project has no documents yet: import a DuIE file (File menu).")
@@ -355,48 +370,55 @@ class TriplesPanel(QWidget):
             return None
         return self.table_model.rows[row]
 
+    def _on_row_changed(self, *_: Any) -> None:
+        if not self._drawing:
+            self._show_text()
+
     def _show_text(self) -> None:
-        if self.doc is None:
+        doc = self.doc
+        if doc is None:
             return
         a = self.current_annotation()
-        styles = span_styles(self.doc.annotations, a.id if a is not None else None)
-        self.text_view.show_text(self.doc.text, styles, arcs_for(a) if a is not None else [])
-        state = "reviewed" if self.doc.reviewed else "not reviewed yet"
-        counts: dict[str, int] = {}
-        for x in self.doc.annotations:
-            counts[x.status] = counts.get(x.status, 0) + 1
-        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no triples"
-        self.header.setText(f"<b>Document {self.doc.position + 1}</b> — {state} — {summary}")
+        styles = span_styles(doc.annotations, a.id if a is not None else None)
+        self.text_view.show_text(doc.text, styles, arcs_for(a) if a is not None else [])
+        state = "reviewed" if doc.reviewed else "not reviewed yet"
+        counts = sorted(status_counts(doc.annotations).items())
+        summary = ", ".join(f"{n} {s}" for s, n in counts) or "no triples"
+        self.header.setText(f"<b>Document {doc.position + 1}</b> — {state} — {summary}")
 
     # -- review ------------------------------------------------------------------------
 
+    def _apply(self, step: Step) -> None:
+        """Show what a step of the review left: its message, the lines it
+        changed, the document with the triple it chose (or the same row)."""
+        if step.message:
+            self.message.emit(step.message)
+        for doc_id in step.changed:
+            self.refresh_document_row(doc_id)
+        doc = self.doc
+        same = doc is not None and doc.id == self._shown
+        current = self.current_annotation()
+        if step.select is not None:
+            ann_id = step.select
+        else:
+            ann_id = current.id if same and current is not None else None
+        row = self.table.currentIndex().row() if same else 0
+        if step.reread and same:
+            self._shown = None  # anything may differ: redraw it whole
+        self._draw(ann_id, max(row, 0))
+
     def move_triple(self, step: int) -> None:
-        n = len(self.table_model.rows)
-        if n:
-            row = self.table.currentIndex().row()
-            self.table.selectRow(max(0, min(n - 1, (row if row >= 0 else -step) + step)))
+        row = step_row(self.table.currentIndex().row(), step, len(self.table_model.rows))
+        if row is not None:
+            self.table.selectRow(row)
 
     def move_document(self, step: int) -> None:
-        if self.doc is None or not self.doc_model.rows:
+        if self.doc is None:
             return
         rows = self.doc_model.rows
-        row = self.doc_model.row_of(self.doc.id)
-        if row is None:
-            # The filter left the shown document out: its neighbour in reading order.
-            after = [k for k, d in enumerate(rows) if d.position > self.doc.position]
-            row = (after[0] if after else len(rows)) - (1 if step < 0 else 0)
-        else:
-            row += step
-        self.show_document(rows[max(0, min(len(rows) - 1, row))].id)
-
-    def _after_edit(self, ann_id: int | None = None) -> None:
-        """Show the open document as stored now, ``ann_id`` (or the same
-        triple as before) selected, and its line in the list."""
-        place = self._current_place()
-        if ann_id is not None:
-            place["ann_id"] = ann_id
-        self.show_document(self.doc.id, **place)
-        self.refresh_document_row(self.doc.id)
+        found = step_document(rows, self.doc_model.row_of(self.doc.id), self.doc.position, step)
+        if found is not None:
+            self.show_document(found)
 
     def refresh_document_row(self, doc_id: int) -> None:
         """One document's line in the list, after an edit: re-reading the whole
@@ -406,45 +428,22 @@ class TriplesPanel(QWidget):
             return
         summaries = self.project.documents("all", doc_id=doc_id)
         if summaries:
-            self.doc_model.update_row(summaries[0])
-
-    def _set_status(self, status: str) -> None:
-        a = self.current_annotation()
-        if a is None:
-            return
-        try:
-            self.project.set_status(a.id, status)
-        except KeyError:
-            self._replaced_meanwhile()
-            return
-        self.message.emit(f"{status}: {a.subject} —{a.predicate}→ {a.object}")
-        # On to the next row as it was shown before: the change may move this
-        # one (the table sorted by status).
-        row = self.table.currentIndex().row()
-        rows = self.table_model.rows
-        self._after_edit(rows[row + 1].id if row + 1 < len(rows) else a.id)
-
-    def _replaced_meanwhile(self) -> None:
-        """The triple was a prediction that a running pre-annotation has just
-        replaced: show the document as it is now instead of failing."""
-        self.message.emit("The model has just re-annotated this document; here it is again.")
-        self.show_document(self.doc.id, **self._current_place())
+            self.documents.update_row(summaries[0])
 
     def accept(self) -> None:
-        self._set_status("accepted")
+        a = self.current_annotation()
+        if a is not None:
+            self._apply(self.review.accept(a.id, [x.id for x in self.table_model.rows]))
 
     def reject(self) -> None:
-        self._set_status("rejected")
+        a = self.current_annotation()
+        if a is not None:
+            self._apply(self.review.reject(a.id, [x.id for x in self.table_model.rows]))
 
     def delete_added(self) -> None:
         a = self.current_annotation()
-        if a is not None and a.status == "added":
-            try:
-                self.project.delete_annotation(a.id)
-            except KeyError:
-                self._replaced_meanwhile()
-                return
-            self._after_edit()
+        if a is not None:
+            self._apply(self.review.delete(a.id))
 
     def edit(self) -> None:
         a = self.current_annotation()
@@ -453,46 +452,16 @@ class TriplesPanel(QWidget):
         predicates = sorted({e["predicate"] for e in self.schema})
         dialog = EditTripleDialog(a.subject, a.predicate, a.object, predicates, self)
         while dialog.exec():
-            subject, predicate, obj = dialog.values()
-            s_span = _locate(self.doc.text, subject, a.subject_span)
-            o_span = _locate(self.doc.text, obj, a.object_span)
-            if not subject or not obj or not predicate:
-                dialog.error.setText("Subject, predicate and object must not be empty.")
+            outcome = self.review.edit(a.id, *dialog.values())
+            if isinstance(outcome, str):
+                dialog.error.setText(outcome)
                 continue
-            if s_span is None or o_span is None:
-                missing = subject if s_span is None else obj
-                dialog.error.setText(f"“{missing}” does not occur in the text.")
-                continue
-            types = self._types_for(predicate)
-            try:
-                self.project.update_annotation(
-                    a.id,
-                    subject=subject,
-                    predicate=predicate,
-                    object=obj,
-                    subject_span=s_span,
-                    object_span=o_span,
-                    subject_type=types[0] or a.subject_type,
-                    object_type=types[1] or a.object_type,
-                )
-            except KeyError:
-                self._replaced_meanwhile()
-                return
-            self._after_edit(a.id)
+            self._apply(outcome)
             return
 
     def accept_rest(self) -> None:
-        if self.doc is None:
-            return
-        self.project.accept_rest(self.doc.id)
-        done = self.doc.id
-        nxt = self.project.next_unreviewed(self.doc.position)
-        if nxt is None:
-            self.message.emit("Every document is reviewed.")
-            self._after_edit()
-        else:
-            self.refresh_document_row(done)
-            self.show_document(nxt)
+        if self.review is not None and self.doc is not None:
+            self._apply(self.review.accept_rest())
 
     # -- adding by selection -------------------------------------------------------------
 
@@ -500,85 +469,60 @@ class TriplesPanel(QWidget):
         self.selection = (start, end)
 
     def take_subject(self) -> None:
-        if self.doc is None or self.selection is None:
-            self.message.emit("Select the subject in the text first, then press S.")
+        if self.review is None:
             return
-        self.pending_subject = self.selection
-        s, e = self.pending_subject
-        self.pending_label.setText(
-            f"Subject: “{self.doc.text[s:e]}” — now select the object and press O (Esc cancels)."
-        )
+        step = self.review.take_subject(self.selection)
+        if self.review.pending_subject is None:
+            self.message.emit(step.message)
+        else:
+            self.pending_label.setText(step.message)
 
     def take_object(self) -> None:
-        if self.doc is None or self.pending_subject is None or self.selection is None:
-            self.message.emit("Press S on a selected subject first, then select the object.")
+        """Choose the predicate of the pending subject and the selected object
+        in a dialog that does not block: the triple is added when it is
+        accepted (``picker`` is the dialog while it is open)."""
+        if self.review is None:
             return
-        from core.formats.duie import Span
-
-        (ss, se), (os_, oe) = self.pending_subject, self.selection
-        doc_id, subject, obj = self.doc.id, self.doc.text[ss:se], self.doc.text[os_:oe]
-        # The picker does not block (no nested event loop): the triple is
-        # added when it is accepted; ``picker`` is the dialog while it is open.
-        picker = PredicatePicker(self.schema, subject, obj, parent=self)
+        new = self.review.take_object(self.selection)
+        if not isinstance(new, NewTriple):
+            self.message.emit(new.message)
+            return
+        picker = PredicatePicker(self.schema, new.subject, new.object, parent=self)
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def add() -> None:
-            chosen = picker.chosen
-            if chosen is None or self.project is None:
-                return
-            added = self.project.add_annotation(
-                doc_id,
-                subject,
-                chosen["predicate"],
-                obj,
-                Span(ss, se),
-                Span(os_, oe),
-                subject_type=chosen.get("subject_type", ""),
-                object_type=chosen.get("object_type", ""),
-            )
-            self.pending_subject = None
-            self.pending_label.setText("")
-            if self.doc is not None and self.doc.id == doc_id:
-                self._after_edit(added.id)
-
-        picker.accepted.connect(add)
+        picker.accepted.connect(lambda: self._add(new, picker.chosen))
         picker.finished.connect(lambda _: setattr(self, "picker", None))
         self.picker = picker
         picker.open()
 
-    def forget_pending(self) -> None:
-        self.pending_subject = None
+    def _add(self, new: NewTriple, chosen: dict[str, str] | None) -> None:
+        if chosen is None or self.review is None or self.doc is None:
+            return
         self.pending_label.setText("")
+        self._apply(self.review.add(new, chosen))
 
-    def _types_for(self, predicate: str) -> tuple[str, str]:
-        for e in self.schema:
-            if e.get("predicate") == predicate:
-                return e.get("subject_type", ""), e.get("object_type", "")
-        return "", ""
+    def forget_pending(self) -> None:
+        if self.review is not None:
+            self.review.forget_pending()
+        self.pending_label.setText("")
 
     # -- undo --------------------------------------------------------------------------
 
     def undo(self) -> None:
-        self._jump_to(self.project.undo() if self.project else None, "Undone")
+        if self.review is not None:
+            self._apply(self.review.undo())
 
     def redo(self) -> None:
-        self._jump_to(self.project.redo() if self.project else None, "Redone")
-
-    def _jump_to(self, edit: Any, verb: str) -> None:
-        if edit is None:
-            self.message.emit(f"Nothing to {verb.lower()[:-2]}.")
-            return
-        self.message.emit(f"{verb}: {edit.description}")
-        self.refresh_document_row(edit.doc_id)
-        self.show_document(edit.doc_id, **self._current_place())
+        if self.review is not None:
+            self._apply(self.review.redo())
 
     # -- pre-annotation ----------------------------------------------------------------
 
     def pre_annotate(self, only_unreviewed: bool = True) -> None:
-        """Run the model over the project in the background. The job stores
-        each batch itself, on a connection of its own, and tells the window
-        only which documents changed: the window re-reads their lines (a few
-        times a second at most) and, if it is one of them, the open document."""
+        """Run the model over the project in the background
+        (:func:`core.review.triples.pre_annotate`). The job stores each batch
+        and tells the window only which documents changed: the window re-reads
+        their lines (a few times a second at most) and, if it is one of them,
+        the open document."""
         if self.project is None or self.model_dir is None:
             self.message.emit("Open a project and choose a model first.")
             return
@@ -587,25 +531,9 @@ class TriplesPanel(QWidget):
         total = self.project.count_documents()  # for the job's name; the job reads the ids
 
         def job(ctx) -> int:
-            with project.second_connection() as writer:
-                ids = (
-                    writer.unreviewed_document_ids()
-                    if only_unreviewed
-                    else writer.all_document_ids()
-                )
-                documents = writer.texts(ids)
-
-                def store(part: tuple[str, list]) -> None:
-                    origin, batch = part
-                    if ctx.cancelled:  # the project may be closing: keep what is done
-                        return
-                    writer.replace_predictions_many(batch, origin)
-                    ctx.partial([doc_id for doc_id, _ in batch])
-
-                inner = PartialsTo(ctx, store)
-                return models.predict_documents(
-                    model_dir, documents, inner, batch_size, thresholds
-                )[1]
+            return pre_annotate(
+                project, models, model_dir, ctx, only_unreviewed, batch_size, thresholds
+            )
 
         which = "unreviewed documents" if only_unreviewed else f"{total} documents"
         self.runner.submit(
@@ -613,37 +541,31 @@ class TriplesPanel(QWidget):
             job,
             name=f"Pre-annotating {which}",
             tensorflow=True,
-            on_partial=self._predictions_stored,
+            on_partial=self.changed.add,
             on_result=lambda n: self._pre_annotation_done(project, n, cancelled=False),
             on_cancelled=lambda: self._pre_annotation_done(project, 0, cancelled=True),
         )
 
-    def _predictions_stored(self, doc_ids: list[int]) -> None:
-        self._pending.update(doc_ids)
-        if not self._pending_timer.isActive():
-            self._pending_timer.start()
-
-    def _apply_pending(self) -> None:
-        """Re-read the lines of the documents that got predictions, in one
-        query, and the open document if it is one of them."""
-        pending, self._pending = self._pending, set()
-        if self.project is None or not pending:
+    def _show_changed(self, doc_ids: set[int]) -> None:
+        """Re-read the lines of documents that got predictions, in one query,
+        and the open document if it is one of them."""
+        if self.project is None:
             return
-        for summary in self.project.documents("all", doc_ids=pending):
-            self.doc_model.update_row(summary)
-        if self.doc is not None and self.doc.id in pending:
-            self.show_document(self.doc.id, **self._current_place())
+        for summary in self.project.documents("all", doc_ids=doc_ids):
+            self.documents.update_row(summary)
+        if self.doc is not None and self.doc.id in doc_ids:
+            self.review.reread()
+            self._apply(Step(reread=True))
 
     def _pre_annotation_done(self, project: Any, n: int, cancelled: bool) -> None:
         if project is not self.project:
             return
-        self._pending_timer.stop()
-        self._apply_pending()
+        self.changed.flush()
         if cancelled:
             # Lines of the last batches may have been dropped with the job's signals.
             self.refresh_documents_later()
-            if self.doc is not None:
-                self.show_document(self.doc.id, **self._current_place())
+            if self.review is not None and self.review.reread() is not None:
+                self._apply(Step(reread=True))
             self.message.emit("Pre-annotation cancelled; the documents done so far are kept.")
         else:
             if self.current_filter() != "all":  # documents may have come into or left it
@@ -658,20 +580,3 @@ class TriplesPanel(QWidget):
             self.runner.cancel(OWNER)
             return True
         return False
-
-
-def _locate(text: str, needle: str, near: Any) -> Any:
-    """The occurrence of ``needle`` in ``text`` closest to the old span."""
-    from core.formats.duie import Span
-
-    if not needle:
-        return None
-    starts, i = [], text.find(needle)
-    while i >= 0:
-        starts.append(i)
-        i = text.find(needle, i + 1)
-    if not starts:
-        return None
-    anchor = near.start if near is not None else 0
-    best = min(starts, key=lambda s: abs(s - anchor))
-    return Span(best, best + len(needle))
