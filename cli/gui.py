@@ -100,7 +100,8 @@ def _show_linking(window, app) -> None:
     and NIL mentions, its mention with the most candidates selected."""
     from core.linking.queries import Query, read_queries
     from core.store.links import Links
-    from gui.linking_panel import DEMO_KB, DEMO_LINKER, SEARCH_OWNER
+    from gui.kb_browser import SEARCH_OWNER
+    from gui.linking_panel import DEMO_KB, DEMO_LINKER
 
     panel = window.linking
     window.tabs.setCurrentWidget(panel)

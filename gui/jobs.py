@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core.jobs import Cancelled, JobContext, NestedContext
+from core.jobs import Cancelled, JobContext
 
 # Progress signals are throttled: a job may report thousands of times a second.
 _PROGRESS_INTERVAL = 0.05
@@ -171,15 +171,6 @@ class JobRunner(QObject):
             w.cancel()
         _, pending = wait(self._futures, timeout=timeout_ms / 1000)
         return not pending
-
-
-class PartialsTo(NestedContext):
-    """A context that reports and cancels like ``outer`` but hands partial
-    results to ``on_partial`` on the worker thread, e.g. to store each batch
-    there and pass on only what the window needs to know."""
-
-    def eta_seconds(self) -> float | None:
-        return self.outer.eta_seconds()
 
 
 class _Relay(QObject):

@@ -85,8 +85,8 @@ class MentionTableModel(RowsModel):
 
 
 class CandidateTableModel(RowsModel):
-    """Rows are (key, entity id, score or None, Entity or None), key counting
-    from 1; the entity the mention is linked to is bold and ticked."""
+    """Rows are core.review.links CandidateRow objects; the entity the mention
+    is linked to is bold and ticked."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(
@@ -95,29 +95,28 @@ class CandidateTableModel(RowsModel):
         self.chosen = ""
         self.right_aligned = {3}
 
-    def _cell(self, row: tuple, column: int) -> str:
-        n, entity_id, score, entity = row
+    def _cell(self, row: Any, column: int) -> str:
+        entity = row.entity
         if column == 0:
-            mark = "✓ " if entity_id == self.chosen else ""
-            return f"{mark}{n}" if n <= 9 else mark
+            mark = "✓ " if row.entity_id == self.chosen else ""
+            return f"{mark}{row.key}" if row.key <= 9 else mark
         if column == 1:
             return entity.name if entity else "(not in this KB)"
         if column == 2:
             return "、".join(entity.types) if entity else ""
         if column == 3:
-            return "" if score is None else f"{score:.2f}"
+            return "" if row.score is None else f"{row.score:.2f}"
         if column == 4:
-            return entity_id
+            return row.entity_id
         return entity.description(120) if entity else ""
 
-    def extra(self, row: tuple, column: int, role: int) -> Any:
-        _, entity_id, _, entity = row
-        if role == Qt.ItemDataRole.FontRole and entity_id == self.chosen:
+    def extra(self, row: Any, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.FontRole and row.entity_id == self.chosen:
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.ToolTipRole and entity is not None:
-            return entity.description(400)
+        if role == Qt.ItemDataRole.ToolTipRole and row.entity is not None:
+            return row.entity.description(400)
         return None
 
 

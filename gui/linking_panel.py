@@ -4,36 +4,31 @@ knowledge base, corrected with one key press.
 Left, the documents; in the middle, the text with every mention highlighted
 by status and the document's mentions; right, the selected mention's
 candidates (type, score, description) and a search of the knowledge base.
-Every decision is an operation on the project store (``core.store.links``),
-one step of the project's undo history. Linking the whole project runs in a
-child process (``core.linking.link_process``), so the window never imports
-TensorFlow and never freezes.
+What each key does is decided in :mod:`core.review.links` (every decision one
+step of the project's undo history); the panel forwards keys there and draws
+what it holds afterwards. Linking the whole project runs in a child process
+(``core.linking.link_process``), so the window never imports TensorFlow and
+never freezes.
 """
 
 from __future__ import annotations
 
 import gc
 import html
-import json
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QListView,
     QMenu,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
@@ -42,26 +37,23 @@ from PySide6.QtWidgets import (
 
 from core.errors import BadInput
 from core.jobs import JobContext
+from core.linking.folder import check_linker_folder
 from core.linking.link_process import KbReadingContext, LinkProcess
-from core.linking.queries import NIL
-from core.store.links import Links
-from gui.jobs import JobRunner, PartialsTo
-from gui.linking_models import (
-    CandidateTableModel,
-    EntityTableModel,
-    LinkDocumentListModel,
-    MentionTableModel,
-)
+from core.review.links import LinkReview, Step, link_documents
+from core.review.moves import step_document, step_row
+from gui.changed_documents import ChangedDocuments
+from gui.document_list import DocumentList
+from gui.jobs import JobRunner
+from gui.kb_browser import KbBrowser, entity_html, readable_table
+from gui.linking_models import CandidateTableModel, LinkDocumentListModel, MentionTableModel
 from gui.linking_text import LinkTextView, MentionHighlight, legend_html
+from gui.status_line import StatusLine
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 DEMO_KB = RESOURCES / "data" / "linking" / "kb.jsonl"
 DEMO_LINKER = RESOURCES / "models" / "linker-demo"
 OWNER = "linking"  # linking the project
 KB_OWNER = "linking-kb"  # loading a knowledge base
-SEARCH_OWNER = "linking-search"  # searching it
-COALESCE_MS = 150
-SEARCH_LIMIT = 200
 FILTERS = [
     ("All documents", "all"),
     ("Links not reviewed", "unreviewed"),
@@ -82,42 +74,6 @@ SHORTCUTS = [
 ]
 
 
-def _table(model: Any, stretch_last: bool = True) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.setWordWrap(False)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(stretch_last)
-    return view
-
-
-def entity_html(entity: Any, score: float | None = None) -> str:
-    """What the knowledge base says about an entity, for the description boxes."""
-    e = html.escape
-    head = f"<b>{e(entity.name)}</b> &nbsp;<span style='color:#666'>{e(entity.id)}"
-    if entity.types:
-        head += " · " + e("、".join(entity.types))
-    if score is not None:
-        head += f" · score {score:.2f}"
-    head += "</span>"
-    parts = [head]
-    if entity.aliases:
-        parts.append("<i>aliases:</i> " + e("、".join(entity.aliases)))
-    facts = dict(entity.data)
-    for key in ("摘要", "义项描述"):
-        if facts.get(key):
-            parts.append(e(facts[key]))
-    others = [f"<i>{e(p)}</i>：{e(o)}" for p, o in entity.data if p not in ("摘要", "义项描述")]
-    if others:
-        parts.append("；".join(others[:12]))
-    return "<br>".join(parts)
-
-
 class LinkingPanel(QWidget):
     message = Signal(str)  # one line for the status bar
     error = Signal(str)  # something went wrong: the window shows it plainly
@@ -134,33 +90,127 @@ class LinkingPanel(QWidget):
         self.linker = linker or LinkProcess()
         self.settings = settings
         self.project: Any = None
-        self.store: Links | None = None
+        self.review: LinkReview | None = None
         self.kb: Any = None
         self.kb_path: Path | None = None
         self.loading_kb: Path | None = None
         self.model_dir: Path | None = DEMO_LINKER if DEMO_LINKER.is_dir() else None
         self.batch_size = 32  # documents per batch sent to the linking process
-        self.doc_id: int | None = None
-        self.doc_text = ""
-        self.doc_links: list[Any] = []
         self._list_dirty = False
-        self._pending: set[int] = set()
-        self._pending_timer = QTimer(self)
-        self._pending_timer.setSingleShot(True)
-        self._pending_timer.setInterval(COALESCE_MS)
-        self._pending_timer.timeout.connect(self._apply_pending)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(150)
-        self._search_timer.timeout.connect(self.search)
-        self._results_query: str | None = None  # the search the entity list answers
+        self.changed = ChangedDocuments(self._show_changed, self)  # linked, not shown yet
         self._build()
         self._build_actions()
         self._restore_settings()
 
+    # The document shown, as the review holds it.
+    @property
+    def store(self) -> Any:
+        return self.review.store if self.review is not None else None
+
+    @property
+    def doc_id(self) -> int | None:
+        return self.review.doc_id if self.review is not None else None
+
+    @property
+    def doc_text(self) -> str:
+        return self.review.text if self.review is not None else ""
+
+    @property
+    def doc_links(self) -> list[Any]:
+        return self.review.links if self.review is not None else []
+
     # -- layout ------------------------------------------------------------------------
 
     def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._build_top())
+        self.documents = DocumentList(FILTERS, LinkDocumentListModel(self))
+        self.documents.filter_changed.connect(lambda _: self.refresh_documents())
+        self.documents.chosen.connect(self.show_document)
+        self.doc_list, self.doc_model = self.documents.view, self.documents.model
+        self.filter_box = self.documents.filter_box
+
+        # middle: text and mentions
+        middle = QWidget()
+        mv = QVBoxLayout(middle)
+        mv.setContentsMargins(0, 0, 0, 0)
+        self.header = StatusLine("Open a project to link its documents.", lines=2)
+        mv.addWidget(self.header)
+        self.text_view = LinkTextView()
+        self.mention_model = MentionTableModel(self._entity_label, self)
+        self.mention_table = readable_table(self.mention_model, stretch_last=False)
+        header = self.mention_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 150)  # a long proposed span is elided, not the table widened
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.mention_table.selectionModel().currentRowChanged.connect(
+            lambda *_: self._on_mention_changed()
+        )
+        text_box = QWidget()
+        tv = QVBoxLayout(text_box)
+        tv.setContentsMargins(0, 0, 0, 0)
+        tv.addWidget(self.text_view, 1)
+        keys = "1–9 link · 0 NIL · A accept · X reject · M add · J/K mentions · N/P documents"
+        self.legend = QLabel(f"{legend_html()} &nbsp; <span style='color:#666'>{keys}</span>")
+        self.legend.setWordWrap(True)
+        tv.addWidget(self.legend)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(text_box)
+        split.addWidget(self.mention_table)
+        split.setSizes([300, 220])
+        mv.addWidget(split, 1)
+        buttons = QHBoxLayout()
+        for label, slot in (
+            ("Accept (A)", self.accept),
+            ("NIL (0)", self.mark_nil),
+            ("Reject (X)", self.reject),
+            ("Add mention (M)", self.add_mention),
+            ("Accept rest ⏎", self.accept_rest),
+        ):
+            b = QPushButton(label)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(slot)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        mv.addLayout(buttons)
+
+        # right: candidates, then the knowledge base
+        cands = QWidget()
+        cv = QVBoxLayout(cands)
+        cv.setContentsMargins(0, 0, 0, 0)
+        self.candidate_title = StatusLine("<b>Candidates</b>", lines=2)
+        cv.addWidget(self.candidate_title)
+        self.candidate_model = CandidateTableModel(self)
+        self.candidate_table = readable_table(self.candidate_model)
+        self.candidate_table.selectionModel().currentRowChanged.connect(
+            lambda *_: self._show_candidate_description()
+        )
+        self.candidate_table.doubleClicked.connect(lambda i: self.choose(i.row() + 1))
+        cv.addWidget(self.candidate_table, 3)
+        self.candidate_description = QTextBrowser()
+        cv.addWidget(self.candidate_description, 2)
+        self.browser = KbBrowser(self.runner)
+        self.browser.link_requested.connect(self.link_to_search_result)
+        self.search_box = self.browser.search_box
+        self.entity_model, self.entity_table = self.browser.model, self.browser.table
+        self.entity_description = self.browser.description
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(cands)
+        right.addWidget(self.browser)
+        right.setSizes([380, 340])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.documents)
+        split.addWidget(middle)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 2)
+        split.setSizes([250, 560, 460])
+        layout.addWidget(split, 1)
+
+    def _build_top(self) -> QHBoxLayout:
+        """The knowledge base, the linker, and what runs over the whole project."""
         top = QHBoxLayout()
         top.addWidget(QLabel("Knowledge base:"))
         self.kb_label = QLabel("none")
@@ -202,134 +252,7 @@ class LinkingPanel(QWidget):
         top.addWidget(exporter)
         for w in (open_kb, importer, exporter, self.link_button, self.linker_box):
             w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the review
-
-        # left: documents
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        self.filter_box = QComboBox()
-        for label, _ in FILTERS:
-            self.filter_box.addItem(label)
-        self.filter_box.currentIndexChanged.connect(lambda _: self.refresh_documents())
-        lv.addWidget(self.filter_box)
-        self.doc_model = LinkDocumentListModel(self)
-        self.doc_list = QListView()
-        self.doc_list.setModel(self.doc_model)
-        self.doc_list.setUniformItemSizes(True)
-        self.doc_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.doc_list.selectionModel().currentChanged.connect(self._on_document_chosen)
-        lv.addWidget(self.doc_list)
-        self.doc_count = QLabel("")
-        lv.addWidget(self.doc_count)
-
-        # middle: text and mentions
-        middle = QWidget()
-        mv = QVBoxLayout(middle)
-        mv.setContentsMargins(0, 0, 0, 0)
-        self.header = QLabel("Open a project to link its documents.")
-        self.header.setWordWrap(True)
-        mv.addWidget(self.header)
-        self.text_view = LinkTextView()
-        self.mention_model = MentionTableModel(self.entity_name, self)
-        self.mention_table = _table(self.mention_model, stretch_last=False)
-        header = self.mention_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(0, 150)  # a long proposed span is elided, not the table widened
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.mention_table.selectionModel().currentRowChanged.connect(
-            lambda *_: self._on_mention_changed()
-        )
-        text_box = QWidget()
-        tv = QVBoxLayout(text_box)
-        tv.setContentsMargins(0, 0, 0, 0)
-        tv.addWidget(self.text_view, 1)
-        keys = "1–9 link · 0 NIL · A accept · X reject · M add · J/K mentions · N/P documents"
-        self.legend = QLabel(f"{legend_html()} &nbsp; <span style='color:#666'>{keys}</span>")
-        self.legend.setWordWrap(True)
-        tv.addWidget(self.legend)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(text_box)
-        split.addWidget(self.mention_table)
-        split.setSizes([300, 220])
-        mv.addWidget(split, 1)
-        buttons = QHBoxLayout()
-        for label, slot in (
-            ("Accept (A)", self.accept),
-            ("NIL (0)", self.mark_nil),
-            ("Reject (X)", self.reject),
-            ("Add mention (M)", self.add_mention),
-            ("Accept rest ⏎", self.accept_rest),
-        ):
-            b = QPushButton(label)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.clicked.connect(slot)
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        mv.addLayout(buttons)
-
-        # right: candidates, then the knowledge base
-        cands = QWidget()
-        cv = QVBoxLayout(cands)
-        cv.setContentsMargins(0, 0, 0, 0)
-        self.candidate_title = QLabel("<b>Candidates</b>")
-        self.candidate_title.setWordWrap(True)
-        cv.addWidget(self.candidate_title)
-        self.candidate_model = CandidateTableModel(self)
-        self.candidate_table = _table(self.candidate_model)
-        self.candidate_table.selectionModel().currentRowChanged.connect(
-            lambda *_: self._show_candidate_description()
-        )
-        self.candidate_table.doubleClicked.connect(lambda i: self.choose(i.row() + 1))
-        cv.addWidget(self.candidate_table, 3)
-        self.candidate_description = QTextBrowser()
-        cv.addWidget(self.candidate_description, 2)
-
-        kb_box = QWidget()
-        kv = QVBoxLayout(kb_box)
-        kv.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("<b>Knowledge base</b>"))
-        self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("search by name, alias or id (Ctrl+F)")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.textChanged.connect(lambda _: self._search_timer.start())
-        self.search_box.returnPressed.connect(self._search_now)
-        row.addWidget(self.search_box, 1)
-        use = QPushButton("Link mention to it (L)")
-        use.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        use.clicked.connect(self.link_to_search_result)
-        row.addWidget(use)
-        kv.addLayout(row)
-        self.entity_model = EntityTableModel(self)
-        self.entity_table = _table(self.entity_model)
-        header = self.entity_table.horizontalHeader()
-        for column, width in ((0, 150), (1, 130)):  # long names and type lists elide: the id shows
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, width)
-        self.entity_table.selectionModel().currentRowChanged.connect(
-            lambda *_: self._show_entity_description()
-        )
-        self.entity_table.doubleClicked.connect(lambda _: self.link_to_search_result())
-        kv.addWidget(self.entity_table, 3)
-        self.entity_description = QTextBrowser()
-        kv.addWidget(self.entity_description, 2)
-
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(cands)
-        right.addWidget(kb_box)
-        right.setSizes([380, 340])
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(middle)
-        split.addWidget(right)
-        split.setStretchFactor(1, 3)
-        split.setStretchFactor(2, 2)
-        split.setSizes([250, 560, 460])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(split, 1)
+        return top
 
     def _build_actions(self) -> None:
         def add(keys: str | list[str], slot) -> QAction:
@@ -353,7 +276,7 @@ class LinkingPanel(QWidget):
         add("M", self.add_mention)
         add("L", self.link_to_search_result)
         add(["Return", "Enter"], self._enter)
-        add("Ctrl+F", self.focus_search)
+        add("Ctrl+F", self.browser.focus_search)
 
     def _restore_settings(self) -> None:
         kb = self.settings.value("linking/kb") if self.settings is not None else None
@@ -395,10 +318,8 @@ class LinkingPanel(QWidget):
         if folder is not None:
             folder = Path(folder)
             try:
-                meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-                if meta.get("task") != "link":
-                    raise ValueError(f"its task is {meta.get('task')!r}, expected 'link'")
-            except (OSError, ValueError) as e:
+                check_linker_folder(folder)
+            except BadInput as e:
                 self.error.emit(f"{folder} is not a KG Studio linker folder: {e}")
                 self._fill_linker_box()
                 return False
@@ -429,7 +350,7 @@ class LinkingPanel(QWidget):
         file leaves the current knowledge base loaded and says where it went
         wrong. The window needs no alias automaton (building one holds the
         interpreter lock for seconds on a large KB): a mention's candidates are
-        the entities of its exact alias; the linking process keeps the index."""
+        the entities of its exact name; the linking process keeps the index."""
         from core.linking.kb import KnowledgeBase
 
         path = Path(path)
@@ -477,6 +398,8 @@ class LinkingPanel(QWidget):
         self.loading_kb = None
         self.kb, self.kb_path = kb, path
         self.default_kb = path
+        if self.review is not None:
+            self.review.set_kb(kb)
         if self.settings is not None:
             self.settings.setValue("linking/kb", str(path.resolve()))
         self.kb_label.setText(f"<b>{html.escape(path.name)}</b> — {len(kb):,} entities")
@@ -484,7 +407,7 @@ class LinkingPanel(QWidget):
         self.message.emit(f"Knowledge base {path.name}: {len(kb):,} entities")
         self.mention_model.layoutChanged.emit()  # entity names
         self._on_mention_changed()
-        self.search()
+        self.browser.set_kb(kb)
 
     def _kb_failed(self, path: Path, message: str) -> None:
         self.loading_kb = None
@@ -495,51 +418,11 @@ class LinkingPanel(QWidget):
         )
         self.message.emit(f"Knowledge base not opened: {message}")
 
-    def entity_name(self, entity_id: str) -> str:
-        entity = self.kb.get(entity_id) if self.kb is not None else None
-        return f"{entity.name} ({entity_id})" if entity else entity_id
-
-    def focus_search(self) -> None:
-        self.search_box.setFocus()
-        self.search_box.selectAll()
-
-    def _search_now(self) -> None:
-        self._search_timer.stop()
-        self.search()
-        self.entity_table.setFocus()
+    def _entity_label(self, entity_id: str) -> str:
+        return self.review.entity_label(entity_id) if self.review is not None else entity_id
 
     def search(self) -> None:
-        """Entities whose name or alias contains the search text, or with that
-        id; the first entities of the KB when it is empty. On a worker thread:
-        a substring search of a large KB takes a while."""
-        kb, query = self.kb, self.search_box.text().strip()
-        if kb is None:
-            return
-
-        def job(ctx: JobContext) -> list:
-            if not query:
-                return list(islice(kb.entities.values(), SEARCH_LIMIT))
-            return kb.search(query, limit=SEARCH_LIMIT)
-
-        self.runner.submit(
-            SEARCH_OWNER,
-            job,
-            quiet=True,
-            on_result=lambda rows: self._show_results(rows, query) if kb is self.kb else None,
-        )
-
-    def _show_results(self, rows: list, query: str | None = None) -> None:
-        self._results_query = query
-        self.entity_model.set_rows(rows)
-        if rows:
-            self.entity_table.selectRow(0)
-        else:
-            self.entity_description.setHtml("<i>nothing found</i>")
-
-    def _show_entity_description(self) -> None:
-        row = self.entity_table.currentIndex().row()
-        if 0 <= row < len(self.entity_model.rows):
-            self.entity_description.setHtml(entity_html(self.entity_model.rows[row]))
+        self.browser.search()
 
     # -- project and documents -----------------------------------------------------------
 
@@ -547,10 +430,8 @@ class LinkingPanel(QWidget):
         if project is not self.project:
             self.runner.cancel(OWNER)
         self.project = project
-        self.store = Links(project) if project is not None else None
-        self.doc_id = None
-        self._pending_timer.stop()
-        self._pending.clear()
+        self.review = LinkReview(project, self.kb) if project is not None else None
+        self.changed.clear()
         if self.isVisible():
             self._open_first()
         else:
@@ -559,8 +440,8 @@ class LinkingPanel(QWidget):
     def _open_first(self) -> None:
         self._list_dirty = False
         self.refresh_documents()
-        if self.doc_model.rows:
-            first = self.store.next_unreviewed(-1) or self.doc_model.rows[0].id
+        first = self.review.first_document() if self.review is not None else None
+        if first is not None:
             self.show_document(first)
         else:
             self._show_empty()
@@ -577,64 +458,48 @@ class LinkingPanel(QWidget):
             self.show_document(self.doc_id, self.mention_table.currentIndex().row())
 
     def current_filter(self) -> str:
-        return FILTERS[self.filter_box.currentIndex()][1]
+        return self.documents.current_filter()
 
     def refresh_documents(self) -> None:
-        if self.store is None:
-            self.doc_model.set_rows([])
-            self.doc_count.setText("")
+        if self.review is None:
+            self.documents.clear()
             return
-        rows = self.store.summaries(self.current_filter())
-        self.doc_model.set_rows(rows)
-        self.doc_count.setText(f"{len(rows)} of {self.project.count_documents()} documents")
+        rows = self.review.store.summaries(self.current_filter())
+        self.documents.set_rows(rows, self.project.count_documents())
         if self.doc_id is not None:
-            self._select_in_list(self.doc_id)
+            self.documents.select(self.doc_id)
 
     def refresh_document_row(self, doc_id: int) -> None:
-        if self.store is not None:
-            for summary in self.store.summaries(doc_ids=[doc_id]):
-                self.doc_model.update_row(summary)
-
-    def _select_in_list(self, doc_id: int) -> None:
-        row = self.doc_model.row_of(doc_id)
-        if row is None:
-            return
-        index = self.doc_model.index(row)
-        sm = self.doc_list.selectionModel()
-        sm.blockSignals(True)
-        sm.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        sm.blockSignals(False)
-        self.doc_list.scrollTo(index)
-
-    def _on_document_chosen(self, current, previous) -> None:
-        if current.isValid():
-            self.show_document(self.doc_model.rows[current.row()].id)
+        if self.review is not None:
+            for summary in self.review.store.summaries(doc_ids=[doc_id]):
+                self.documents.update_row(summary)
 
     def show_document(self, doc_id: int, row: int = 0) -> None:
         """Show a document with its ``row``-th mention selected."""
-        if self.store is None:
-            return
-        found = self.project.texts([doc_id])
-        if not found:
-            self._show_empty()
+        if self.review is None:
             return
         if self._list_dirty:
             self._list_dirty = False
             self.refresh_documents()
-        self.doc_id, self.doc_text = found[0]
-        self.doc_links = self.store.links(doc_id)
-        self.mention_model.set_rows(self.doc_links)
-        if self.doc_links:
-            self.mention_table.selectRow(max(0, min(row, len(self.doc_links) - 1)))
-        self._select_in_list(doc_id)
+        if not self.review.open(doc_id):
+            self._show_empty()
+            return
+        self._draw(row)
+
+    def _draw(self, row: int) -> None:
+        """The document the review holds, its ``row``-th mention selected."""
+        links = self.doc_links
+        self.mention_model.set_rows(links)
+        if links:
+            self.mention_table.selectRow(max(0, min(row, len(links) - 1)))
+        self.documents.select(self.doc_id)
         self._on_mention_changed()
         self._show_header()
 
     def _show_header(self) -> None:
-        summaries = self.store.summaries(doc_ids=[self.doc_id])
-        if not summaries:
+        s = self.review.summary() if self.review is not None else None
+        if s is None:
             return
-        s = summaries[0]
         state = "links reviewed" if s.reviewed else "links not reviewed"
         by = f"linked by {s.linked_by}" if s.linked_by else "not linked yet"
         counts: dict[str, int] = {}
@@ -645,18 +510,17 @@ class LinkingPanel(QWidget):
         self.header.setText(f"<b>Document {s.position + 1}</b> — {state} — {by} — {summary}{nil}")
 
     def _show_empty(self) -> None:
-        self.doc_id, self.doc_text, self.doc_links = None, "", []
         self.mention_model.set_rows([])
         self.text_view.show_mentions("", [])
         self.candidate_model.set_rows([])
         self.candidate_description.clear()
         self.header.setText("This project has no documents: import a CCKS or DuIE file.")
 
+    def current_row(self) -> int:
+        return self.mention_table.currentIndex().row()
+
     def current_link(self) -> Any:
-        row = self.mention_table.currentIndex().row()
-        if self.doc_id is None or not (0 <= row < len(self.doc_links)):
-            return None
-        return self.doc_links[row]
+        return self.review.link_at(self.current_row()) if self.review is not None else None
 
     def _on_mention_changed(self) -> None:
         if self.doc_id is None:
@@ -669,39 +533,25 @@ class LinkingPanel(QWidget):
         self.text_view.show_mentions(self.doc_text, highlights)
         self._show_candidates(current)
 
-    def candidates_of(self, link: Any) -> list[tuple[str, float | None]]:
-        """The linker's scored candidates; for a mention without any (one a
-        person added), the knowledge base's entities of that alias by prior."""
-        if link.candidates:
-            return list(link.candidates)
-        return self.alias_candidates(link.mention)
-
-    def alias_candidates(self, mention: str) -> list[tuple[str, float]]:
-        """The entities named ``mention`` with their alias prior (as the alias
-        index gives them: one over the number of entities of that alias)."""
-        ids = list(dict.fromkeys(self.kb.by_name.get(mention, ()))) if self.kb else []
-        return [(i, 1.0 / len(ids)) for i in ids]
-
     def _show_candidates(self, link: Any) -> None:
         if link is None:
             self.candidate_title.setText("<b>Candidates</b> — select a mention")
             self.candidate_model.set_rows([])
             self.candidate_description.clear()
             return
-        get = self.kb.get if self.kb is not None else (lambda _: None)
-        rows = [(n, i, s, get(i)) for n, (i, s) in enumerate(self.candidates_of(link), 1)]
+        rows = self.review.candidates(link)
         self.candidate_model.chosen = link.kb_id
         self.candidate_model.set_rows(rows)
         e = html.escape
         target = (
-            "NIL (not in the knowledge base)" if link.is_nil else e(self.entity_name(link.kb_id))
+            "NIL (not in the knowledge base)" if link.is_nil else e(self._entity_label(link.kb_id))
         )
         self.candidate_title.setText(
             f"<b>Candidates of “{e(link.mention)}”</b> — {target} "
             f"<span style='color:#666'>· {link.status}</span>"
         )
-        chosen = next((k for k, (_, i, _, _) in enumerate(rows) if i == link.kb_id), 0)
         if rows:
+            chosen = next((k for k, r in enumerate(rows) if r.entity_id == link.kb_id), 0)
             self.candidate_table.selectRow(chosen)
         self._show_candidate_description()
 
@@ -710,161 +560,114 @@ class LinkingPanel(QWidget):
         if not (0 <= row < len(self.candidate_model.rows)):
             self.candidate_description.clear()
             return
-        _, entity_id, score, entity = self.candidate_model.rows[row]
-        if entity is None:
+        found = self.candidate_model.rows[row]
+        if found.entity is None:
             self.candidate_description.setHtml(
-                f"{html.escape(entity_id)}: not in the loaded knowledge base"
+                f"{html.escape(found.entity_id)}: not in the loaded knowledge base"
             )
         else:
-            self.candidate_description.setHtml(entity_html(entity, score))
+            self.candidate_description.setHtml(entity_html(found.entity, found.score))
 
     # -- review --------------------------------------------------------------------------
 
+    def _apply(self, step: Step) -> None:
+        """Show what a step of the review left: its message, the lines it
+        changed, the document with the mention it chose (or the same row)."""
+        if step.message:
+            self.message.emit(step.message)
+        for doc_id in step.changed:
+            self.refresh_document_row(doc_id)
+        if self.doc_id is None:
+            return
+        self._draw(step.select if step.select is not None else self.current_row())
+        if step.search is not None:
+            self.search_box.setText(step.search)
+
     def move_mention(self, step: int) -> None:
-        n = len(self.doc_links)
-        if n:
-            row = self.mention_table.currentIndex().row()
-            self.mention_table.selectRow(max(0, min(n - 1, (row if row >= 0 else -step) + step)))
+        row = step_row(self.current_row(), step, len(self.doc_links))
+        if row is not None:
+            self.mention_table.selectRow(row)
 
     def move_document(self, step: int) -> None:
-        if self.doc_id is None or not self.doc_model.rows:
-            return
-        row = self.doc_model.row_of(self.doc_id)
-        row = 0 if row is None else max(0, min(len(self.doc_model.rows) - 1, row + step))
-        self.show_document(self.doc_model.rows[row].id)
-
-    def _decide(self, verb: str, action, target: str = "") -> None:
-        """Run ``action(link)`` on the selected mention, then select the next one."""
-        link = self.current_link()
-        if link is None:
-            self.message.emit("Select a mention first (J / K).")
-            return
-        try:
-            action(link)
-        except KeyError:  # a running link job replaced this proposal meanwhile
-            self.message.emit("That mention was just re-linked; showing the document as it is now.")
-            self.show_document(self.doc_id, self.mention_table.currentIndex().row())
-            return
-        except BadInput as e:
-            self.message.emit(str(e))
-            return
-        self.message.emit(f"{verb} “{link.mention}”" + (f" to {target}" if target else ""))
-        row = self.mention_table.currentIndex().row()
-        self.show_document(self.doc_id, row + 1 if row + 1 < len(self.doc_links) else row)
-        self.refresh_document_row(self.doc_id)
+        summary = self.review.summary() if self.review is not None else None
+        if summary is not None:
+            row = self.documents.row_of(summary.id)
+            found = step_document(self.documents.rows, row, summary.position, step)
+            if found is not None:
+                self.show_document(found)
 
     def choose(self, n: int) -> None:
         """Link the selected mention to its ``n``-th candidate (1-based)."""
-        link = self.current_link()
-        rows = self.candidate_model.rows
-        if link is not None and not (1 <= n <= len(rows)):
-            self.message.emit(f"“{link.mention}” has {len(rows)} candidates; no {n}.")
-            return
-        entity_id = rows[n - 1][1] if link is not None else ""
-        self._decide(
-            "Linked",
-            lambda x: self.store.choose_candidate(x.id, entity_id),
-            self.entity_name(entity_id),
-        )
+        if self.review is not None:
+            self._apply(self.review.choose(self.current_row(), n))
 
     def mark_nil(self) -> None:
-        self._decide("Marked NIL:", lambda x: self.store.mark_nil(x.id))
+        if self.review is not None:
+            self._apply(self.review.mark_nil(self.current_row()))
 
     def accept(self) -> None:
-        self._decide("Accepted", lambda x: self.store.accept(x.id))
+        if self.review is not None:
+            self._apply(self.review.accept(self.current_row()))
 
     def reject(self) -> None:
-        self._decide("Rejected", lambda x: self.store.reject(x.id))
+        if self.review is not None:
+            self._apply(self.review.reject(self.current_row()))
 
     def link_to_search_result(self) -> None:
-        query = self.search_box.text().strip()
-        if query != self._results_query:
+        if self.review is None:
+            return
+        if not self.browser.answers_the_box():
             # The list still answers an earlier search (the search box was
             # just typed in or filled by M): never link to one of those.
-            self._search_now()
+            self.browser.search_now()
+            query = self.search_box.text().strip()
             self.message.emit(f"Searching for “{query}”: press L again when the results show.")
             return
-        row = self.entity_table.currentIndex().row()
-        if not (0 <= row < len(self.entity_model.rows)):
+        entity = self.browser.selected_entity()
+        if entity is None:
             self.message.emit("Search the knowledge base (Ctrl+F) and select an entity first.")
             return
-        entity = self.entity_model.rows[row]
-        self._decide(
-            "Linked",
-            lambda x: self.store.choose_candidate(x.id, entity.id),
-            self.entity_name(entity.id),
-        )
+        self._apply(self.review.link_to(self.current_row(), entity.id))
 
     def add_mention(self) -> None:
         """The text selected with the mouse becomes a mention (NIL until its
         entity is chosen from the candidates or the search, which is filled
         with the mention)."""
-        span = self.text_view.selected_span()
-        if self.doc_id is None or span is None:
-            self.message.emit("Select the mention's text first, then press M.")
+        if self.review is None:
             return
-        start, end = span
-        mention = self.doc_text[start:end]
-        try:
-            link = self.store.add_link(self.doc_id, start, end, NIL, self.alias_candidates(mention))
-        except BadInput as e:
-            self.message.emit(str(e))
-            return
-        self.show_document(self.doc_id)
-        row = next((k for k, x in enumerate(self.doc_links) if x.id == link.id), 0)
-        self.mention_table.selectRow(row)
-        self.refresh_document_row(self.doc_id)
-        self.search_box.setText(mention)
-        self.mention_table.setFocus()
-        n = len(self.candidate_model.rows)
-        choose = f"press 1–{min(n, 9)} to link it, or " if n else ""
-        self.message.emit(f"Added “{mention}”: {choose}pick an entity in the search and press L.")
+        step = self.review.add_mention(self.text_view.selected_span())
+        self._apply(step)
+        if step.search is not None:
+            self.mention_table.setFocus()
 
     def _enter(self) -> None:
         if self.search_box.hasFocus():
-            self._search_now()
+            self.browser.search_now()
         else:
             self.accept_rest()
 
     def accept_rest(self) -> None:
         """Accept the document's remaining proposals, mark its links reviewed
         and go to the next document whose links nobody reviewed."""
-        if self.doc_id is None:
-            return
-        position = self.store.summaries(doc_ids=[self.doc_id])[0].position
-        self.store.accept_rest(self.doc_id)
-        done = self.doc_id
-        self.refresh_document_row(done)
-        nxt = self.store.next_unreviewed(position)
-        if nxt is None:
-            self.message.emit("Every document's links are reviewed.")
-            self.show_document(done)
-        else:
-            self.show_document(nxt)
+        if self.review is not None:
+            self._apply(self.review.accept_rest())
 
     # -- undo --------------------------------------------------------------------------
 
     def undo(self) -> None:
-        self._jump_to(self.project.undo() if self.project else None, "Undone")
+        if self.review is not None:
+            self._apply(self.review.undo(self.current_row()))
 
     def redo(self) -> None:
-        self._jump_to(self.project.redo() if self.project else None, "Redone")
-
-    def _jump_to(self, edit: Any, verb: str) -> None:
-        if edit is None:
-            self.message.emit(f"Nothing to {verb.lower()[:-2]}.")
-            return
-        self.message.emit(f"{verb}: {edit.description}")
-        self.refresh_document_row(edit.doc_id)
-        row = self.mention_table.currentIndex().row() if edit.doc_id == self.doc_id else 0
-        self.show_document(edit.doc_id, max(row, 0))
+        if self.review is not None:
+            self._apply(self.review.redo(self.current_row()))
 
     # -- linking the project -----------------------------------------------------------
 
     def link_project(self, only_unlinked: bool = True, wait: bool = False) -> None:
         """Link the project's documents (those not linked yet, or all) in the
-        linking process, with progress and Cancel in the status bar. Each
-        batch is stored as it arrives; decisions a person made stay."""
+        linking process (:func:`core.review.links.link_documents`), with
+        progress and Cancel in the status bar; decisions a person made stay."""
         if self.project is None:
             self.message.emit("Open a project first.")
             return
@@ -876,21 +679,7 @@ class LinkingPanel(QWidget):
         folder, batch_size = self.model_dir, self.batch_size
 
         def job(ctx: JobContext) -> tuple[str, int]:
-            with project.second_connection() as writer:
-                links = Links(writer)
-                documents = writer.texts(links.document_ids(only_unlinked))
-                if not documents:
-                    return "", 0
-
-                def store(part: tuple[str, list]) -> None:
-                    origin, batch = part
-                    if ctx.cancelled:  # the project may be closing: keep what is done
-                        return
-                    links.replace_predictions_many(batch, origin)
-                    ctx.partial([doc_id for doc_id, _ in batch])
-
-                inner = PartialsTo(ctx, store)
-                return linker.link_documents(kb_path, folder, documents, inner, batch_size)
+            return link_documents(project, linker, kb_path, folder, ctx, only_unlinked, batch_size)
 
         if wait:
             self._link_done(project, job(JobContext.null()), cancelled=False)
@@ -900,35 +689,28 @@ class LinkingPanel(QWidget):
             OWNER,
             job,
             name=f"Linking {which}",
-            on_partial=self._links_stored,
+            on_partial=self.changed.add,
             on_result=lambda result: self._link_done(project, result, cancelled=False),
             on_cancelled=lambda: self._link_done(project, None, cancelled=True),
         )
 
-    def _links_stored(self, doc_ids: list[int]) -> None:
-        self._pending.update(doc_ids)
-        if not self._pending_timer.isActive():
-            self._pending_timer.start()
-
-    def _apply_pending(self) -> None:
-        pending, self._pending = self._pending, set()
-        if self.store is None or not pending:
+    def _show_changed(self, doc_ids: set[int]) -> None:
+        if self.review is None:
             return
-        for summary in self.store.summaries(doc_ids=pending):
-            self.doc_model.update_row(summary)
-        if self.doc_id in pending:
-            self.show_document(self.doc_id, self.mention_table.currentIndex().row())
+        for summary in self.review.store.summaries(doc_ids=doc_ids):
+            self.documents.update_row(summary)
+        if self.doc_id in doc_ids:
+            self.show_document(self.doc_id, self.current_row())
 
     def _link_done(self, project: Any, result: tuple | None, cancelled: bool) -> None:
         if project is not self.project:
             return
-        self._pending_timer.stop()
-        self._apply_pending()
+        self.changed.flush()
         self.refresh_documents()
         if self.doc_id is not None:
-            self.show_document(self.doc_id, self.mention_table.currentIndex().row())
-        elif self.doc_model.rows:
-            self.show_document(self.doc_model.rows[0].id)
+            self.show_document(self.doc_id, self.current_row())
+        elif self.documents.rows:
+            self.show_document(self.documents.rows[0].id)
         if cancelled:
             self.message.emit("Linking cancelled; the documents done so far are kept.")
         elif result is not None:
@@ -977,8 +759,8 @@ class LinkingPanel(QWidget):
             return 0
         self.message.emit(f"Imported {n} documents from {Path(path).name}")
         self.refresh_documents()
-        if self.doc_id is None and self.doc_model.rows:
-            self.show_document(self.doc_model.rows[0].id)
+        if self.doc_id is None and self.documents.rows:
+            self.show_document(self.documents.rows[0].id)
         return n
 
     def shutdown(self) -> None:
@@ -986,4 +768,4 @@ class LinkingPanel(QWidget):
         project: a job's late signals find no project to show)."""
         self.runner.cancel(OWNER)
         self.linker.close()
-        self.project = self.store = None
+        self.project = self.review = None

@@ -90,7 +90,7 @@ def test_the_demo_kb_is_browsed_and_searched(window, qtbot) -> None:
 def test_a_digit_chooses_a_candidate_and_0_marks_nil_and_undo_restores(window, qtbot) -> None:
     panel = window.linking
     doc = predict(window)
-    assert [r[1] for r in panel.candidate_model.rows] == ["1", "2"]
+    assert [r.entity_id for r in panel.candidate_model.rows] == ["1", "2"]
     assert "唐代诗人" in panel.candidate_description.toPlainText()
     qtbot.keyClick(panel.mention_table, Qt.Key.Key_2)  # the song, not the poet
     assert state(window, doc) == [("李白", "2", "edited"), ("杜甫", "3", "predicted")]
@@ -141,7 +141,7 @@ def test_add_a_mention_by_selecting_it(window, qtbot) -> None:
     qtbot.keyClick(panel.text_view, Qt.Key.Key_M)
     assert state(window, doc)[2] == ("长安", NIL, "added")
     assert panel.current_link().mention == "长安"
-    assert [r[1] for r in panel.candidate_model.rows] == ["4"]  # from the alias index
+    assert [r.entity_id for r in panel.candidate_model.rows] == ["4"]  # by its exact name
     assert panel.search_box.text() == "长安"  # the search is ready for another entity
     qtbot.keyClick(panel.mention_table, Qt.Key.Key_1)
     assert state(window, doc)[2] == ("长安", "4", "added")
