@@ -94,7 +94,8 @@ class LinkProcess(ChildProcess):
     """The child process that links documents."""
 
     def __init__(self) -> None:
-        super().__init__(__name__, "linking")
+        # Idle priority, as the triple models' child: the window stays responsive.
+        super().__init__(__name__, "linking", idle=True)
 
     def link_documents(
         self,

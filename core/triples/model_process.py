@@ -65,7 +65,9 @@ class ModelProcess(ChildProcess):
     """The child process serving triple models."""
 
     def __init__(self) -> None:
-        super().__init__(__name__, "model")
+        # Idle priority: the window's thread gets a core the moment it needs
+        # one; on a machine with nothing else to do the model runs as fast.
+        super().__init__(__name__, "model", idle=True)
 
     def predict_documents(
         self,
