@@ -80,7 +80,7 @@ def with_full_stops(doc: list[str]) -> str:
 
 
 def cancel_latency(model, sentences: list[str], megabytes: float = 5.0) -> dict[str, float]:
-    from core.jobs import Cancelled, JobContext
+    from core.runtime.jobs import Cancelled, JobContext
 
     block = with_full_stops(sentences)
     text = block * (int(megabytes * 1e6 / len(block.encode("utf-8"))) + 1)

@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.jobs import Cancelled, JobContext  # noqa: E402
+from core.runtime.jobs import Cancelled, JobContext  # noqa: E402
 from core.runtime.process import ChildProcess, close_all  # noqa: E402
 
 MODEL = ROOT / "resources" / "models" / "triples-demo"

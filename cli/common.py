@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from cli.errors import UsageError
-from core.jobs import ConsoleProgress, JobContext
+from core.runtime.jobs import ConsoleProgress, JobContext
 
 
 def existing_file(path: str | Path, what: str) -> Path:

@@ -299,7 +299,7 @@ class GraphPanel(QWidget):
 
         self.runner.cancel(VIEW_OWNER)
         if wait:
-            from core.jobs import JobContext
+            from core.runtime.jobs import JobContext
 
             self._show_result(job(JobContext.null()))
             return
@@ -369,7 +369,7 @@ class GraphPanel(QWidget):
                 self._show_scene(scene)
 
         if wait:
-            from core.jobs import JobContext
+            from core.runtime.jobs import JobContext
 
             done(job(JobContext.null()))
             return

@@ -2,7 +2,7 @@
 
 A core job is a callable ``fn(ctx) -> result`` that reports progress through
 ``ctx.report(done, total, message)`` and stops when ``ctx`` is cancelled (see
-``core.jobs``). :class:`Worker` runs one on a thread pool and turns what happens
+``core.runtime.jobs``). :class:`Worker` runs one on a thread pool and turns what happens
 into Qt signals; :class:`JobRunner` keeps at most one current job per owner (a
 panel), drops results of jobs that were replaced, and runs TensorFlow work on a
 single-thread lane so one model is never called from two threads at once.
@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core.jobs import Cancelled, JobContext
+from core.runtime.jobs import Cancelled, JobContext
 
 # Progress signals are throttled: a job may report thousands of times a second.
 _PROGRESS_INTERVAL = 0.05

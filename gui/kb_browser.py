@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 from gui.jobs import JobRunner
 from gui.linking_models import EntityTableModel
 

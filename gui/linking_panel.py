@@ -36,11 +36,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import BadInput
-from core.jobs import JobContext
 from core.linking.folder import check_linker_folder
 from core.linking.link_process import KbReadingContext, LinkProcess
 from core.review.links import LinkReview, Step, link_documents
 from core.review.moves import step_document, step_row
+from core.runtime.jobs import JobContext
 from gui.changed_documents import ChangedDocuments
 from gui.document_list import DocumentList
 from gui.jobs import JobRunner

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.jobs import format_duration
+from core.runtime.jobs import format_duration
 from core.runtime.process import close_all
 from core.triples.model_process import ModelProcess
 from gui.dialogs import ShortcutsDialog

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QVBoxLayout,
 )
 
-from core.jobs import format_duration  # noqa: E402
+from core.runtime.jobs import format_duration  # noqa: E402
 from core.triples.model_process import ModelProcess  # noqa: E402
 from gui.jobs import JobRunner  # noqa: E402
 

@@ -6,7 +6,7 @@ import os
 import time
 from typing import Any
 
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 
 
 def count(n: int, ctx: JobContext) -> int:

@@ -13,7 +13,7 @@ from core.graph.build import (
     graph_from_triples,
 )
 from core.graph.clustering import cluster
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 
 SENTENCES = [
     Sentence(

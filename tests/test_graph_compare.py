@@ -24,7 +24,7 @@ from core.graph.compare import (
 from core.graph.io import read_graph
 from core.graph.metrics import ami, nmi
 from core.graph.partition import Clustering
-from core.jobs import Cancelled, JobContext
+from core.runtime.jobs import Cancelled, JobContext
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from core.errors import BadInput
 from core.graph.clustering import cluster
 from core.graph.io import read_graph
 from core.graph.metrics import nmi
-from core.jobs import Cancelled, JobContext
+from core.runtime.jobs import Cancelled, JobContext
 
 
 def test_two_triangles_give_the_documented_modules_codelength_and_flows(data_dir) -> None:

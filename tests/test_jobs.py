@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from core.jobs import Cancelled, ConsoleProgress, JobContext, format_duration, format_rate
+from core.runtime.jobs import Cancelled, ConsoleProgress, JobContext, format_duration, format_rate
 
 
 def test_cancel_stops_the_job_at_its_next_report() -> None:
@@ -32,7 +32,7 @@ def test_progress_is_forwarded_and_an_eta_is_estimated(monkeypatch) -> None:
     calls = []
     ctx = JobContext(lambda d, t, m: calls.append((d, t, m)))
     clock = iter([100.0, 110.0])
-    monkeypatch.setattr("core.jobs.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("core.runtime.jobs.time.monotonic", lambda: next(clock))
     ctx.report(0, 10, "start")
     ctx.report(5, 10, "half")
     assert calls == [(0, 10, "start"), (5, 10, "half")]
@@ -65,7 +65,7 @@ def test_durations_read_like_a_clock() -> None:
 class FakeClock:
     def __init__(self, monkeypatch) -> None:
         self.now = 1000.0
-        monkeypatch.setattr("core.jobs.time.monotonic", lambda: self.now)
+        monkeypatch.setattr("core.runtime.jobs.time.monotonic", lambda: self.now)
 
 
 class Terminal(io.StringIO):

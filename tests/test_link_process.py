@@ -10,11 +10,11 @@ import textwrap
 
 import pytest
 
-from core.jobs import Cancelled, JobContext
 from core.linking.baseline import link_by_prior
 from core.linking.candidates import AliasIndex
 from core.linking.kb import Entity, KnowledgeBase, entity_to_json
 from core.linking.link_process import BASELINE_ORIGIN, LinkProcess
+from core.runtime.jobs import Cancelled, JobContext
 from tests.conftest import ROOT, TINY, write_jsonl
 
 ENTITIES = [

@@ -112,7 +112,7 @@ def test_the_same_triple_in_several_sentences_is_one_triple(tiny_model, monkeypa
 
 
 def test_cancel_stops_a_long_document_between_batches(tiny_model, monkeypatch) -> None:
-    from core.jobs import Cancelled, JobContext
+    from core.runtime.jobs import Cancelled, JobContext
 
     _fake_pointer_network(tiny_model, monkeypatch)
     calls = []

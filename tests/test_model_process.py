@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.jobs import Cancelled, JobContext
+from core.runtime.jobs import Cancelled, JobContext
 from core.triples.model import TripleModel
 from core.triples.model_process import ModelProcess
 from tests.conftest import TEXTS

@@ -27,7 +27,7 @@ def test_retraining_saves_a_new_version_and_reports_f1_before_and_after(
         for i in range(6)
     ]
     losses = []
-    from core.jobs import JobContext
+    from core.runtime.jobs import JobContext
 
     result = retrain_on_reviewed(
         tiny_model_dir,

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from core.jobs import Cancelled, JobContext
+from core.runtime.jobs import Cancelled, JobContext
 from core.runtime.process import ChildDied, ChildError, ChildProcess, close_all
 
 HANDLERS = "tests.runtime_handlers"

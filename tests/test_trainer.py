@@ -12,7 +12,7 @@ import signal
 import numpy as np
 import pytest
 
-from core.jobs import Cancelled, JobContext
+from core.runtime.jobs import Cancelled, JobContext
 from core.runtime.training_state import state_folder
 from tests.conftest import TINY
 

@@ -23,7 +23,7 @@ from core.encoder.checkpoint import write_google_checkpoint
 from core.encoder.samples import pack_token_sequences, pad_ids
 from core.encoder.tokenizer import SPECIAL_TOKENS, Tokenizer
 from core.errors import BadInput
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 from core.runtime.trainer import run_training
 from core.runtime.training_state import new_progress, state_folder
 from core.runtime.training_task import Epoch, Evaluation, Schedule, TrainingTask

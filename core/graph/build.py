@@ -11,8 +11,8 @@ from typing import Any
 import networkx as nx
 
 from core.formats.duie import Sentence
-from core.jobs import JobContext
 from core.linking.kb import KnowledgeBase
+from core.runtime.jobs import JobContext
 
 
 def graph_from_triples(

@@ -18,7 +18,7 @@ from core.graph.compare import compare_with_truth, modularity
 from core.graph.infomap_runner import run_infomap
 from core.graph.networkx_methods import NETWORKX_METHODS, run_networkx
 from core.graph.partition import Clustering
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 
 __all__ = ["METHODS", "Clustering", "cluster", "compare_with_truth", "modularity"]
 

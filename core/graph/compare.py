@@ -14,7 +14,7 @@ import networkx as nx
 from core.errors import BadInput
 from core.graph.metrics import ami, nmi
 from core.graph.partition import Clustering
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 from core.runtime.process import ChildProcess
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from core.errors import BadInput
 from core.graph.partition import Clustering
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 
 
 def link_array(graph: nx.Graph, index: dict[Any, int]) -> np.ndarray:

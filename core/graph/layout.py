@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 
 # Pairs of items handled at once while computing repulsion (bounds memory).
 _CHUNK_PAIRS = 1_000_000

@@ -11,7 +11,7 @@ import networkx as nx
 
 from core.errors import BadInput
 from core.graph.partition import Clustering
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 
 NETWORKX_METHODS = ("louvain", "lpa", "greedy")
 

@@ -20,7 +20,7 @@ import numpy as np
 from core.graph.infomap_runner import link_array
 from core.graph.layout import force_layout
 from core.graph.partition import Clustering
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 
 # Above this many nodes a module is drawn as its sub-modules.
 DETAIL_LIMIT = 2000

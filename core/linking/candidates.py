@@ -21,8 +21,8 @@ from typing import NamedTuple, Protocol
 import ahocorasick
 
 from core.cache import cache_dir, file_digest
-from core.jobs import JobContext
 from core.linking.kb import KnowledgeBase
+from core.runtime.jobs import JobContext
 
 INDEX_FORMAT = 3
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core.formats.errors import FormatError, describe
 from core.formats.jsonl import iter_jsonl
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 
 # The fields that describe an entity best come first in its description.
 _DESCRIPTION_FIRST = ("摘要", "义项描述")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.jobs import JobContext, NestedContext
 from core.runtime.batches import run_in_batches
+from core.runtime.jobs import JobContext, NestedContext
 from core.runtime.model_cache import SingleSlot, file_key, folder_key
 from core.runtime.process import ChildProcess
 

@@ -28,7 +28,6 @@ from core.compat import bert4keras
 from core.encoder.spans import char_to_token_span, pointer_spans
 from core.encoder.tokenizer import Tokenizer
 from core.errors import BadInput
-from core.jobs import JobContext
 from core.linking.candidates import AliasIndex, CandidateGenerator, by_prior
 from core.linking.folder import FORMAT_VERSION, TASK
 from core.linking.kb import KnowledgeBase
@@ -41,6 +40,7 @@ from core.linking.samples import (
     pair_arrays,
     pair_ids,
 )
+from core.runtime.jobs import JobContext
 from core.runtime.model_folder import FolderModel, check_header
 
 

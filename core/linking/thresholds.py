@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from core.jobs import JobContext
 from core.linking.candidates import AliasIndex
 from core.linking.evaluation import LinkScores, score_links
 from core.linking.kb import KnowledgeBase
 from core.linking.model import LinkerModel, ScoredMention
 from core.linking.queries import Query
+from core.runtime.jobs import JobContext
 from core.runtime.tuning import require_two_halves, split_held_out
 
 ALIAS_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from core.errors import BadInput
-from core.jobs import JobContext
 from core.linking.candidates import AliasIndex
 from core.linking.evaluation import LinkScores
 from core.linking.kb import KnowledgeBase
@@ -39,6 +38,7 @@ from core.linking.samples import (
     token_mask,
 )
 from core.linking.thresholds import choose_nil_threshold, scores_at
+from core.runtime.jobs import JobContext
 from core.runtime.trainer import train_folder_model
 from core.runtime.training_task import Epoch, Evaluation, TrainingSettings
 from core.runtime.tuning import require_two_halves, split_held_out

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import BadInput
-from core.jobs import JobContext, NestedContext
 from core.linking.candidates import CandidateGenerator, ExactNames, by_prior
 from core.linking.kb import Entity, KnowledgeBase
 from core.linking.queries import NIL
+from core.runtime.jobs import JobContext, NestedContext
 from core.store import Edit, Project
 from core.store.links import Link, Links, LinkSummary
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.formats.duie import Span, locate, types_for
-from core.jobs import JobContext, NestedContext
+from core.runtime.jobs import JobContext, NestedContext
 from core.store import Annotation, Document, Project
 
 if TYPE_CHECKING:

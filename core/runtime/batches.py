@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 
 
 def run_in_batches(

@@ -1,7 +1,7 @@
 """The child's side of the protocol: one loop for every family.
 
 A family supplies a module with a ``HANDLERS`` dict (request kind -> function
-of the request's payload and a :class:`~core.jobs.JobContext`). The loop runs
+of the request's payload and a :class:`~core.runtime.jobs.JobContext`). The loop runs
 one request at a time; the handler's progress and partial results go back
 tagged with the request's id, and a cancel or stop that the parent sends while
 the handler runs is noticed at the handler's next ``report()`` or
@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from core.errors import BadInput
-from core.jobs import Cancelled, JobContext
+from core.runtime.jobs import Cancelled, JobContext
 from core.runtime.protocol import (
     CANCEL,
     CANCELLED,

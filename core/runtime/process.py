@@ -38,7 +38,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from core.jobs import Cancelled, JobContext
+from core.runtime.jobs import Cancelled, JobContext
 from core.runtime.protocol import (
     CANCEL,
     CANCELLED,

@@ -31,7 +31,7 @@ import numpy as np
 from core.compat import set_seed
 from core.encoder.optimizer import WeightAverage, make_optimizer
 from core.formats.jsonl import atomic_write_text
-from core.jobs import Cancelled, JobContext, NestedContext
+from core.runtime.jobs import Cancelled, JobContext, NestedContext
 from core.runtime.model_folder import FolderModel
 from core.runtime.training_state import SigintFlag, TrainingState, new_progress, state_folder
 from core.runtime.training_task import (

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 from core.runtime.model_folder import FolderModel
 
 

@@ -26,9 +26,9 @@ from typing import Any
 from core.errors import BadInput
 from core.formats.errors import FormatError, describe
 from core.formats.jsonl import iter_jsonl
-from core.jobs import JobContext
 from core.linking.queries import NIL, Mention, Query, query_from_json, write_queries
 from core.outputs import check_output
+from core.runtime.jobs import JobContext
 from core.store.project import Project
 from core.store.records import STATUSES, Edit
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from core.errors import BadInput
 from core.formats.duie import Sentence, Span, Triple, write_sentences
-from core.jobs import JobContext
 from core.outputs import check_output
+from core.runtime.jobs import JobContext
 from core.store.duie_io import (
     annotation_row,
     check_sentence,

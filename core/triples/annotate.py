@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.formats.duie import Triple
-from core.jobs import JobContext
 from core.runtime.batches import run_in_batches
+from core.runtime.jobs import JobContext
 from core.triples.decode import Thresholds
 from core.triples.model import TripleModel
 

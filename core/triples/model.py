@@ -25,7 +25,7 @@ from core.encoder.samples import pad_ids
 from core.encoder.tokenizer import Encoding, Token, Tokenizer
 from core.errors import BadInput
 from core.formats.duie import Occurrence, Span, Triple, types_for
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 from core.runtime.model_folder import FolderModel, check_header
 from core.sentences import split_sentences
 from core.triples.decode import Thresholds, decode_objects, decode_subjects, window_starts

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 from core.runtime.model_cache import SingleSlot, folder_key
 from core.runtime.process import ChildProcess
 

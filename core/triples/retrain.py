@@ -9,7 +9,7 @@ from typing import Any
 
 from core.errors import BadInput
 from core.formats.duie import Sentence
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 from core.triples.model import TripleModel
 from core.triples.training import TrainSettings, evaluate_model, train_triples
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from core.evaluation import SourcePredicates, score_by_source
 from core.formats.duie import Sentence
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 from core.runtime.tuning import require_two_halves, split_held_out
 from core.triples.decode import Thresholds
 from core.triples.model import TripleModel

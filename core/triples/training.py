@@ -27,7 +27,7 @@ import numpy as np
 from core.errors import BadInput
 from core.evaluation import SourcePredicates, TripleScores, annotated_by, score_by_source
 from core.formats.duie import Sentence
-from core.jobs import JobContext
+from core.runtime.jobs import JobContext
 from core.runtime.trainer import train_folder_model
 from core.runtime.training_task import Epoch, Evaluation, TrainingSettings
 from core.sentences import TERMINATORS
