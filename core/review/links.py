@@ -22,7 +22,8 @@ from core.errors import BadInput
 from core.linking.candidates import CandidateGenerator, ExactNames, by_prior
 from core.linking.kb import Entity, KnowledgeBase
 from core.linking.queries import NIL
-from core.runtime.jobs import JobContext, NestedContext
+from core.review.batches import storing_context
+from core.runtime.jobs import JobContext
 from core.store import Edit, Project
 from core.store.links import Link, Links, LinkSummary
 
@@ -239,12 +240,5 @@ def link_documents(
         if not documents:
             return "", 0
 
-        def store(part: tuple[str, list]) -> None:
-            origin, batch = part
-            if ctx.cancelled:  # the project may be closing: keep what is done
-                return
-            links.replace_predictions_many(batch, origin)
-            ctx.partial([doc_id for doc_id, _ in batch])
-
-        inner = NestedContext(ctx, store)
+        inner = storing_context(ctx, links.replace_predictions_many)
         return linker.link_documents(kb_path, folder, documents, inner, batch_size)

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.formats.duie import Span, locate, types_for
-from core.runtime.jobs import JobContext, NestedContext
+from core.review.batches import storing_context
+from core.runtime.jobs import JobContext
 from core.store import Annotation, Document, Project
 
 if TYPE_CHECKING:
@@ -277,12 +278,5 @@ def pre_annotate(
     with project.second_connection() as writer:
         ids = writer.unreviewed_document_ids() if only_unreviewed else writer.all_document_ids()
 
-        def store(part: tuple[str, list]) -> None:
-            origin, batch = part
-            if ctx.cancelled:  # the project may be closing: keep what is done
-                return
-            writer.replace_predictions_many(batch, origin)
-            ctx.partial([doc_id for doc_id, _ in batch])
-
-        inner = NestedContext(ctx, store)
+        inner = storing_context(ctx, writer.replace_predictions_many)
         return models.predict_documents(folder, writer.texts(ids), inner, batch_size, thresholds)[1]
