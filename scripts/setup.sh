@@ -11,8 +11,9 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 # A CJK font so Chinese renders in the window and in screenshots; the X/EGL
 # libraries Qt loads even when drawing offscreen; the XCB libraries Qt's xcb
 # platform plugin links against, without which the window does not open on
-# an X11 desktop; Xvfb and xauth so the tests can open it on a virtual one.
-APT_PACKAGES="fonts-noto-cjk libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
+# an X11 desktop; Xvfb and xauth so the tests can open it on a virtual one;
+# the PostgreSQL server, which the store's tests start a throwaway cluster of.
+APT_PACKAGES="postgresql fonts-noto-cjk libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libx11-6 libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0
   libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 libxcb-glx0 libxrender1 libxi6 libsm6 libice6

@@ -1,5 +1,6 @@
 """What the review keys do, without a window: core.review drives the project
-exactly as the Triples and Linking panels do."""
+exactly as the Triples and Linking panels do, on a SQLite file and on a
+PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ def _triple(s: str, p: str, o: str, score: float) -> Triple:
 
 
 @pytest.fixture
-def project(tmp_path):
-    with Project.open(tmp_path / "p.kgs") as p:
+def project(where):
+    with Project.open(where()) as p:
         p.import_sentences(
             [
                 Sentence(

@@ -1,5 +1,6 @@
 """The project store: lossless import/export, edits with undo across restarts,
-human decisions kept, locking, bad input."""
+human decisions kept, locking, bad input. Tests taking ``where`` or
+``project`` run on a SQLite file and on a PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -60,7 +61,14 @@ LINES = [
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(where, tmp_path):
+    with Project.open(where()) as p:
+        p.import_file(write_jsonl(tmp_path / "in.jsonl", LINES))
+        yield p
+
+
+@pytest.fixture
+def file_project(tmp_path):
     with Project.open(tmp_path / "p.kgs") as p:
         p.import_file(write_jsonl(tmp_path / "in.jsonl", LINES))
         yield p
@@ -71,12 +79,14 @@ def statuses(p: Project, doc_id: int) -> list[str]:
 
 
 @pytest.mark.parametrize("name", ["duie1/train_data.json", "duie2/train_data_5000.json"])
-def test_export_import_export_is_identical_and_keeps_the_original(data_dir, tmp_path, name) -> None:
+def test_export_import_export_is_identical_and_keeps_the_original(
+    data_dir, tmp_path, where, name
+) -> None:
     src = data_dir / name
-    with Project.open(tmp_path / "a.kgs") as p:
+    with Project.open(where("a")) as p:
         assert p.import_file(src) == len(src.read_text(encoding="utf-8").splitlines())
         p.export_file(tmp_path / "e1.jsonl")
-    with Project.open(tmp_path / "b.kgs") as p:
+    with Project.open(where("b")) as p:
         p.import_file(tmp_path / "e1.jsonl")
         p.export_file(tmp_path / "e2.jsonl")
     assert (tmp_path / "e1.jsonl").read_bytes() == (tmp_path / "e2.jsonl").read_bytes()
@@ -98,8 +108,8 @@ def test_scored_triples_import_as_predictions_and_gold_as_accepted(project) -> N
     assert (a.subject_span, a.object_span) == (Span(1, 3), Span(5, 7))
 
 
-def test_edits_undo_and_redo_survive_a_restart(tmp_path) -> None:
-    path = tmp_path / "p.kgs"
+def test_edits_undo_and_redo_survive_a_restart(tmp_path, where) -> None:
+    path = where()
     with Project.open(path) as p:
         p.import_file(write_jsonl(tmp_path / "in.jsonl", LINES))
         doc = p.documents()[0].id
@@ -268,16 +278,16 @@ def test_a_reviewed_project_round_trips_and_clean_export_is_training_data(
     ]  # fmt: skip
 
 
-def test_other_reviewed_values_are_kept_as_data(tmp_path) -> None:
+def test_other_reviewed_values_are_kept_as_data(tmp_path, where) -> None:
     src = write_jsonl(tmp_path / "in.jsonl", [{"text": "甲", "reviewed": False}])
-    with Project.open(tmp_path / "p.kgs") as p:
+    with Project.open(where()) as p:
         p.import_file(src)
         assert not p.document(p.all_document_ids()[0]).reviewed
         p.export_file(tmp_path / "out.jsonl")
     assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == src.read_text(encoding="utf-8")
 
 
-def test_spans_are_found_in_the_text_when_missing(tmp_path) -> None:
+def test_spans_are_found_in_the_text_when_missing(tmp_path, where) -> None:
     src = write_jsonl(
         tmp_path / "in.jsonl",
         [{"text": "甲说甲是乙的父亲", "spo_list": [{"subject": "甲", "predicate": "父亲",
@@ -287,7 +297,7 @@ def test_spans_are_found_in_the_text_when_missing(tmp_path) -> None:
                                                   {"subject": "丙", "predicate": "父亲",
                                                    "object": "乙"}]}],
     )  # fmt: skip
-    with Project.open(tmp_path / "p.kgs") as p:
+    with Project.open(where()) as p:
         p.import_file(src)
         spans = [(a.subject_span, a.object_span) for a in p.document(1).annotations]
     assert spans == [
@@ -715,7 +725,7 @@ def test_the_allow_list_matches_the_schema(project) -> None:
     from core.store.history import EDITABLE, WHOLE_ROWS
 
     for table, allowed in EDITABLE.items():
-        columns = {r[1] for r in project.db.execute(f"PRAGMA table_info({table})")}
+        columns = set(project.dialect.columns(project.db, table))
         # A row that comes back on undo must come back whole: every column listed.
         assert allowed == columns if table in WHOLE_ROWS else allowed <= columns, table
 
@@ -740,10 +750,11 @@ def test_edits_name_the_tables_they_touched(project) -> None:
     assert project.set_reviewed(doc, True).tables == ("documents",)
 
 
-def test_review_actions_read_through_indexes(project) -> None:
+def test_review_actions_read_through_indexes(file_project) -> None:
     """Accept, accept-rest, next unreviewed, undo, redo and the model's output
     search indexes: none of them reads a whole table, however large the
     project or its history grows."""
+    project = file_project
     from core.store.links import Links
 
     doc = project.documents()[0].id

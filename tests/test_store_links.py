@@ -1,6 +1,7 @@
 """Entity links in the project store: a linker's proposals never overwrite a
 person's decisions, decisions undo and redo across restarts, CCKS files
-round-trip, bad files change nothing, older projects migrate."""
+round-trip, bad files change nothing, older projects migrate. Tests taking
+``where`` or ``project`` run on a SQLite file and on a PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def mentions() -> list[Mention]:
 
 
 @pytest.fixture
-def project(tmp_path):
-    with Project.open(tmp_path / "p.kgs") as p:
+def project(where):
+    with Project.open(where()) as p:
         p.import_sentences([])
         yield p
 
@@ -86,10 +87,10 @@ def test_predictions_are_stored_and_decisions_are_kept(project, doc) -> None:
     assert links.linked_by(doc) == "linker@2"
 
 
-def test_decisions_undo_and_redo_across_a_restart(tmp_path) -> None:
+def test_decisions_undo_and_redo_across_a_restart(where) -> None:
     from core.formats.duie import Sentence
 
-    path = tmp_path / "p.kgs"
+    path = where()
     with Project.open(path) as p:
         p.import_sentences([Sentence(TEXT, [])])
         doc = p.all_document_ids()[0]

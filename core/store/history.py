@@ -8,12 +8,21 @@ rows and records each change (table, the row before, the row after) in
 first; redo as they were after. Stored changes are data read back from the
 file, so the table and column names in them are checked against
 :data:`EDITABLE` before any SQL is built from them.
+
+Several people may work on one project (on a server). Each edit names its
+author and undo walks only one's own edits. Triples and links carry a
+``version`` that every change raises: a change is written only onto the
+version it was decided on (``UPDATE ... WHERE version = ?``), so of two
+people deciding on the same row at once the second gets a
+:class:`ConflictError` with the row as it is now, never a silent overwrite;
+undoing an edit whose rows someone else has changed since is refused the
+same way. Every decision on a triple or a link is also appended to
+``decisions`` under its author's name, which agreement is measured on.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +30,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.errors import BadInput
+from core.store.engine import transaction
 from core.store.records import Edit
+
+# Tables whose rows carry a version and whose changes are people's decisions.
+DECIDED = frozenset(("annotations", "entity_links"))
 
 # What an edit may write, table by table. Triples and links come and go whole
 # (added, deleted, and back on undo), so every column of theirs is listed; of a
@@ -31,12 +44,13 @@ EDITABLE: Mapping[str, frozenset[str]] = {
         (
             "id doc_id ord subject subject_type predicate object object_type s_start s_end"
             " o_start o_end score origin status extra key_order updated_at edited_from"
+            " version decided_by"
         ).split()
     ),
     "entity_links": frozenset(
         (
             "id doc_id m_start m_end mention kb_id score candidates origin status"
-            " predicted_kb_id extra updated_at"
+            " predicted_kb_id extra updated_at version decided_by"
         ).split()
     ),
     "documents": frozenset(("id", "reviewed")),
@@ -48,17 +62,24 @@ WHOLE_ROWS = frozenset(("annotations", "entity_links"))
 _STAMPED = frozenset(t for t, columns in EDITABLE.items() if "updated_at" in columns)
 
 
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """All of the block's writes or none of them. IMMEDIATE: the write lock is
-    taken up front, so two connections never both read and then collide."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+class ConflictError(BadInput):
+    """Someone else changed the row since it was read; ``current`` is the row
+    as it is now (None: it is gone)."""
+
+    def __init__(self, message: str, current: dict[str, Any] | None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+def _conflict(table: str, row_id: int, current: dict[str, Any] | None, what: str) -> ConflictError:
+    kind = {"annotations": "triple", "entity_links": "link"}.get(table, table)
+    if current is None:
+        return ConflictError(f"{kind} {row_id} was deleted by someone else; {what}", None)
+    who = current.get("decided_by") or "someone else"
+    status = f" (now {current['status']})" if "status" in current else ""
+    return ConflictError(
+        f"{kind} {row_id} was changed by {who} since you read it{status}; {what}", current
+    )
 
 
 def now() -> str:
@@ -101,15 +122,19 @@ def check_change(change: Change) -> None:
             )
 
 
-def _apply(db: sqlite3.Connection, change: Change, undo: bool) -> None:
+def _apply(db: Any, change: Change, undo: bool, version: int | None = None) -> None:
     """Bring the change's row to its state before (undo) or after it. UPDATE,
-    not REPLACE: replacing a document would cascade-delete its triples."""
+    not REPLACE: replacing a document would cascade-delete its triples. A
+    row of :data:`DECIDED` is updated only at ``version`` (when given) and
+    goes one version up; ConflictError if it is no longer there."""
     check_change(change)
     current, target = (change.after, change.before) if undo else (change.before, change.after)
     table = change.table
     if target is None:
         db.execute(f"DELETE FROM {table} WHERE id = ?", (change.row_id,))
     elif current is None:
+        if table in DECIDED:
+            target = {**target, "version": int(target.get("version") or 0) + 1}
         marks = ", ".join("?" for _ in target)
         db.execute(
             f"INSERT INTO {table} ({', '.join(target)}) VALUES ({marks})", tuple(target.values())
@@ -118,18 +143,30 @@ def _apply(db: sqlite3.Connection, change: Change, undo: bool) -> None:
         columns = [k for k in target if k != "id"]
         if columns:
             sets = ", ".join(f"{k} = ?" for k in columns)
-            db.execute(
-                f"UPDATE {table} SET {sets} WHERE id = ?",
-                (*(target[k] for k in columns), target["id"]),
+            where, args = "id = ?", [target["id"]]
+            if table in DECIDED:
+                sets += ", version = version + 1"
+                if version is not None:
+                    where, args = "id = ? AND version = ?", [target["id"], version]
+            cur = db.execute(
+                f"UPDATE {table} SET {sets} WHERE {where}",
+                (*(target[k] for k in columns), *args),
             )
+            if version is not None and table in DECIDED and cur.rowcount != 1:
+                found = db.execute(f"SELECT * FROM {table} WHERE id = ?", (target["id"],))
+                row = found.fetchone()
+                raise _conflict(
+                    table, target["id"], dict(row) if row else None, "nothing was changed"
+                )
 
 
 class PendingEdit:
     """The edit being written inside :meth:`History.edit`: each method changes
     one row now and keeps the change for the history."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Any, author: str = "") -> None:
         self._db = db
+        self.author = author
         self.changes: list[Change] = []
         self.doc_id: int | None = None
         self.description = ""
@@ -147,13 +184,26 @@ class PendingEdit:
             raise KeyError(f"no {table} row {row_id}")
         return dict(found)
 
-    def update(self, table: str, before: Mapping[str, Any], values: Mapping[str, Any]) -> dict:
+    def update(
+        self,
+        table: str,
+        before: Mapping[str, Any],
+        values: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> dict:
         """Set ``values`` on the row ``before`` (as read in this transaction);
         returns the row after. Values it already has are no change, and an
-        edit without changes is no undo step."""
+        edit without changes is no undo step. With ``expected_version`` (the
+        version of the row the person saw), a row that has changed since is
+        a ConflictError, unless it already holds ``values``."""
         changed = {k: v for k, v in values.items() if before[k] != v}
         if not changed:
             return dict(before)
+        versioned = table in DECIDED
+        if versioned and expected_version is not None and before["version"] != expected_version:
+            raise _conflict(table, before["id"], dict(before), "your change was not made")
+        if versioned and before["decided_by"] != self.author:
+            changed["decided_by"] = self.author
         if table in _STAMPED:
             changed["updated_at"] = now()
         row_id = before["id"]
@@ -162,18 +212,25 @@ class PendingEdit:
             {"id": row_id, **{k: before[k] for k in changed}},
             {"id": row_id, **changed},
         )
-        self._write(change)
-        return {**before, **changed}
+        _apply(self._db, change, undo=False, version=before["version"] if versioned else None)
+        self.changes.append(change)
+        after = {**before, **changed}
+        if versioned:
+            after["version"] = before["version"] + 1
+        return after
 
     def insert(self, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """A new row; returns it whole, defaults included, as undo and redo
         must put it back."""
         _check_table(table)
+        if table in DECIDED:
+            values = {**values, "decided_by": self.author}
         marks = ", ".join("?" for _ in values)
-        cur = self._db.execute(
-            f"INSERT INTO {table} ({', '.join(values)}) VALUES ({marks})", tuple(values.values())
-        )
-        after = self.row(table, cur.lastrowid)
+        row_id = self._db.execute(
+            f"INSERT INTO {table} ({', '.join(values)}) VALUES ({marks}) RETURNING id",
+            tuple(values.values()),
+        ).fetchone()[0]
+        after = self.row(table, row_id)
         change = Change(table, None, after)
         check_change(change)
         self.changes.append(change)
@@ -195,19 +252,67 @@ def _check_table(table: str) -> None:
         raise BadInput(f"edits never touch table {table!r}")
 
 
-class History:
-    """The undo and redo history of one project connection. The redo side is
-    the edits marked ``undone``; a new edit ends it."""
+def _decision_value(table: str, row: Mapping[str, Any]) -> str:
+    if table == "annotations":
+        value: list = [row["subject"], row["predicate"], row["object"]]
+    else:
+        value = [row["m_start"], row["m_end"], row["kb_id"]]
+    return json.dumps(value, ensure_ascii=False)
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+
+def record_decisions(db: Any, author: str, changes: list[Change]) -> None:
+    """Append each person's decision on a triple or a link (the row as it is
+    now, after the changes; status None: it is gone) to ``decisions``."""
+    rows = []
+    for change in changes:
+        if change.table not in DECIDED:
+            continue
+        row = db.execute(f"SELECT * FROM {change.table} WHERE id = ?", (change.row_id,))
+        now_row = row.fetchone()
+        if now_row is None:
+            old = change.before or change.after or {}
+            if "doc_id" not in old:
+                continue
+            rows.append(
+                (author, old["doc_id"], change.table, change.row_id, None, "[]", None, None)
+            )
+            continue
+        rows.append(
+            (
+                author,
+                now_row["doc_id"],
+                change.table,
+                change.row_id,
+                now_row["status"],
+                _decision_value(change.table, now_row),
+                now_row["predicate"] if change.table == "annotations" else None,
+                now_row["origin"],
+            )
+        )
+    if rows:
+        db.executemany(
+            "INSERT INTO decisions (author, doc_id, table_name, row_id, status, value, predicate,"
+            " origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+class History:
+    """The undo and redo history of one person on one project connection.
+    The redo side is the person's edits marked ``undone``; a new edit of
+    theirs ends it. Edits made before names were kept (author '') count as
+    everyone's."""
+
+    def __init__(self, db: Any, author: str = "") -> None:
         self.db = db
+        self.author = author
 
     @contextmanager
     def edit(self) -> Iterator[PendingEdit]:
         """One edit: a transaction whose changes become one undo step, recorded
         with the document and description given to
         :meth:`PendingEdit.describe`. All of it is written, or nothing."""
-        pending = PendingEdit(self.db)
+        pending = PendingEdit(self.db, self.author)
         with transaction(self.db):
             yield pending
             if pending.changes:
@@ -216,12 +321,11 @@ class History:
     def _record(self, pending: PendingEdit) -> Edit:
         if pending.doc_id is None or not pending.description:
             raise ValueError("an edit must say which document it is about and what it did")
-        self.db.execute("DELETE FROM edits WHERE undone = 1")
-        cur = self.db.execute(
-            "INSERT INTO edits (doc_id, description) VALUES (?, ?)",
-            (pending.doc_id, pending.description),
-        )
-        edit_id = cur.lastrowid
+        self.db.execute("DELETE FROM edits WHERE undone = 1 AND author IN (?, '')", (self.author,))
+        edit_id = self.db.execute(
+            "INSERT INTO edits (doc_id, description, author) VALUES (?, ?, ?) RETURNING id",
+            (pending.doc_id, pending.description, self.author),
+        ).fetchone()[0]
         self.db.executemany(
             "INSERT INTO edit_changes (edit_id, seq, table_name, row_before, row_after)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -230,6 +334,7 @@ class History:
                 for seq, c in enumerate(pending.changes)
             ],
         )
+        record_decisions(self.db, self.author, pending.changes)
         tables = tuple(dict.fromkeys(c.table for c in pending.changes))
         return Edit(edit_id, pending.doc_id, pending.description, tables)
 
@@ -264,9 +369,9 @@ class History:
         # Both directions walk the edits(undone) index from its near end.
         order = "DESC" if undo else "ASC"
         return self.db.execute(
-            f"SELECT id, doc_id, description FROM edits WHERE undone = ? ORDER BY id {order}"
-            " LIMIT 1",
-            (0 if undo else 1,),
+            "SELECT id, doc_id, description FROM edits WHERE undone = ? AND author IN (?, '')"
+            f" ORDER BY id {order} LIMIT 1",
+            (0 if undo else 1, self.author),
         ).fetchone()
 
     def _step(self, undo: bool) -> Edit | None:
@@ -283,12 +388,34 @@ class History:
                     (edit_id,),
                 )
             ]
-            for change in reversed(changes) if undo else changes:
+            ordered = list(reversed(changes)) if undo else changes
+            for change in ordered:
+                _check_unchanged(db, change, undo)
                 _apply(db, change, undo)
             db.execute("UPDATE edits SET undone = ? WHERE id = ?", (int(undo), edit_id))
+            record_decisions(db, self.author, ordered)
             return Edit(
                 edit_id, doc_id, description, tuple(dict.fromkeys(c.table for c in changes))
             )
+
+
+def _check_unchanged(db: Any, change: Change, undo: bool) -> None:
+    """Refuse to undo (or redo) a change of a triple or a link that someone
+    has changed since: the row must still be as the change left it."""
+    if change.table not in DECIDED:
+        return
+    expected = change.after if undo else change.before
+    found = db.execute(f"SELECT * FROM {change.table} WHERE id = ?", (change.row_id,)).fetchone()
+    current = dict(found) if found is not None else None
+    word = "undo" if undo else "redo"
+    if expected is None:
+        if current is not None:
+            raise _conflict(change.table, change.row_id, current, f"nothing to {word}")
+        return
+    if current is None or any(
+        current.get(k) != v for k, v in expected.items() if k not in ("updated_at", "version")
+    ):
+        raise _conflict(change.table, change.row_id, current, f"{word} would overwrite it")
 
 
 def _dumps(row: dict[str, Any] | None) -> str | None:

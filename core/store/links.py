@@ -29,6 +29,7 @@ from core.formats.jsonl import iter_jsonl
 from core.linking.queries import NIL, Mention, Query, query_from_json, write_queries
 from core.outputs import check_output
 from core.runtime.jobs import JobContext
+from core.store.history import now
 from core.store.project import Project
 from core.store.records import STATUSES, Edit
 
@@ -42,7 +43,7 @@ _TABLE = "entity_links"
 _STATE = "link_documents"
 _COLUMNS = (
     "id, doc_id, m_start, m_end, mention, kb_id, score, candidates, origin, status, "
-    "predicted_kb_id, extra"
+    "predicted_kb_id, extra, version, decided_by"
 )
 # Fields of a mention_data item that the store reads itself; others are kept in ``extra``.
 _OWN_FIELDS = (
@@ -71,6 +72,9 @@ class Link:
     status: str
     predicted_kb_id: str | None = None  # what the linker chose, if a linker proposed it
     extra: dict[str, Any] = field(default_factory=dict)
+    # Raised by every change (see core.store.history); not part of what it says.
+    version: int = field(default=0, compare=False)
+    decided_by: str | None = None
 
     @property
     def is_nil(self) -> bool:
@@ -91,6 +95,8 @@ class Link:
             status=r["status"],
             predicted_kb_id=r["predicted_kb_id"],
             extra=json.loads(r["extra"]),
+            version=r["version"],
+            decided_by=r["decided_by"],
         )
 
     def to_mention(self) -> Mention:
@@ -195,11 +201,15 @@ class Links:
         """Per-document counts in reading order; ``doc_ids`` limits them to those
         documents (what the window re-reads after an edit). Filters: all,
         unreviewed, unlinked, nil (has a NIL link)."""
+        count_if = self.project.dialect.count_if
+        n_nil = count_if("l.kb_id = 'NIL' AND l.status != 'rejected'")
+        n_predicted = count_if("l.status = 'predicted'")
+        n_rejected = count_if("l.status = 'rejected'")
         having = {
-            "all": "1",
-            "unreviewed": "COALESCE(s.reviewed, 0) = 0",
-            "unlinked": "s.linked_by IS NULL",
-            "nil": "SUM(l.kb_id = 'NIL' AND l.status != 'rejected') > 0",
+            "all": "1 = 1",
+            "unreviewed": "COALESCE(MAX(s.reviewed), 0) = 0",
+            "unlinked": "MAX(s.linked_by) IS NULL",
+            "nil": f"{n_nil} > 0",
         }
         if filter not in having:
             raise BadInput(f"unknown filter {filter!r} (expected one of {', '.join(FILTERS)})")
@@ -212,20 +222,19 @@ class Links:
             if doc_ids is not None and not chunk:
                 continue
             where = f" WHERE d.id IN ({', '.join('?' for _ in chunk)})" if chunk else ""
-            cursor = self.db.cursor()
-            cursor.row_factory = None
-            rows += cursor.execute(
+            rows += self.project.dialect.tuples(
+                self.db,
                 "SELECT d.id, d.position, substr(d.text, 1, 60), COUNT(l.id),"
-                " COALESCE(SUM(l.status = 'predicted'), 0),"
-                " COALESCE(SUM(l.kb_id = 'NIL' AND l.status != 'rejected'), 0),"
-                " COALESCE(SUM(l.status = 'rejected'), 0),"
+                f" COALESCE({n_predicted}, 0),"
+                f" COALESCE({n_nil}, 0),"
+                f" COALESCE({n_rejected}, 0),"
                 " COALESCE(MAX(s.reviewed), 0) != 0, MAX(s.linked_by)"
                 f" FROM documents d LEFT JOIN {_TABLE} l ON l.doc_id = d.id"
                 f" LEFT JOIN {_STATE} s ON s.id = d.id"
                 + where
                 + f" GROUP BY d.id HAVING {having[filter]} ORDER BY d.position",
                 chunk,
-            ).fetchall()
+            )
         if len(chunks) > 1:
             rows.sort(key=lambda r: r[1])
         return [LinkSummary(*r[:7], bool(r[7]), r[8]) for r in rows]
@@ -302,10 +311,10 @@ class Links:
             decided.add((m.start, m.end))  # one link per span
             n += 1
         db.execute(
-            f"INSERT INTO {_STATE} (id, linked_by, linked_at) VALUES (?, ?, datetime('now'))"
+            f"INSERT INTO {_STATE} (id, linked_by, linked_at) VALUES (?, ?, ?)"
             " ON CONFLICT(id) DO UPDATE SET linked_by = excluded.linked_by,"
             " linked_at = excluded.linked_at",
-            (doc_id, origin),
+            (doc_id, origin, now()),
         )
         return n
 
@@ -421,7 +430,9 @@ class Links:
         """The document's linking state, made if it has none yet (inside the
         edit's transaction); KeyError for a document that is gone."""
         self.project.text(doc_id)
-        self.db.execute(f"INSERT OR IGNORE INTO {_STATE} (id) VALUES (?)", (doc_id,))
+        self.db.execute(
+            f"INSERT INTO {_STATE} (id) VALUES (?) ON CONFLICT (id) DO NOTHING", (doc_id,)
+        )
         return dict(self.db.execute(f"SELECT * FROM {_STATE} WHERE id = ?", (doc_id,)).fetchone())
 
     def set_reviewed(self, doc_id: int, reviewed: bool) -> Edit | None:
@@ -538,17 +549,16 @@ class Links:
                 reviewed = obj.get(REVIEWED) is True
                 keys = [k for k in obj if k != "mention_data" and not (k == REVIEWED and reviewed)]
                 extra = {k: obj[k] for k in keys if k != "text"}
-                cur = db.execute(
+                doc_id = db.execute(
                     "INSERT INTO documents (position, text, extra, key_order, has_spo_list)"
-                    " VALUES (?, ?, ?, ?, 0)",
+                    " VALUES (?, ?, ?, ?, 0) RETURNING id",
                     (
                         position + n,
                         query.text,
                         json.dumps(extra, ensure_ascii=False),
                         json.dumps(keys, ensure_ascii=False),
                     ),
-                )
-                doc_id = cur.lastrowid
+                ).fetchone()[0]
                 for values in links:
                     row = {"doc_id": doc_id, **values}
                     db.execute(

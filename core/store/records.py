@@ -32,6 +32,9 @@ class Annotation:
     # What a model had proposed before a person first edited it:
     # (subject, predicate, object, s_start, s_end, o_start, o_end).
     edited_from: tuple | None = None
+    # Raised by every change: a decision is written only onto the version it was taken on.
+    version: int = field(default=0, compare=False)
+    decided_by: str | None = None  # who last changed it
 
     @property
     def occurrences(self) -> list[Occurrence]:
@@ -64,6 +67,8 @@ class Annotation:
             extra=json.loads(r["extra"]),
             key_order=tuple(json.loads(r["key_order"])),
             edited_from=tuple(json.loads(r["edited_from"])) if r["edited_from"] else None,
+            version=r["version"],
+            decided_by=r["decided_by"],
         )
 
 

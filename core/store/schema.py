@@ -1,8 +1,12 @@
-"""The project file's tables, and migrations between versions of them.
+"""The project's tables, and migrations between versions of them, for both
+engines: the statements are SQLite's, which :mod:`core.store.postgres`
+hands PostgreSQL in its own words; what cannot be said once is asked of the
+connection's dialect (:mod:`core.store.engine`).
 
-``PRAGMA user_version`` holds the schema version. Opening a project applies
-every missing migration in one transaction, so a crash half-way leaves the file
-at its old version; a file written by a newer KG Studio is refused rather than
+The dialect keeps the schema version (``PRAGMA user_version`` in a file, a
+``kgs_meta`` row on a server). Opening a project applies every missing
+migration in one transaction, so a crash half-way leaves it at its old
+version; a project written by a newer KG Studio is refused rather than
 damaged. A migration is never edited once released: a change is a new one.
 Later capabilities (graphs, clusterings) arrive as further migrations.
 """
@@ -14,6 +18,7 @@ import sqlite3
 from collections.abc import Callable
 
 from core.errors import BadInput
+from core.store.engine import dialect_of
 
 
 def _run(db: sqlite3.Connection, statements: list[str]) -> None:
@@ -127,13 +132,12 @@ def _v2(db: sqlite3.Connection) -> None:
             "DROP TABLE annotations",
             "ALTER TABLE annotations_v2 RENAME TO annotations",
             "CREATE INDEX annotations_doc ON annotations(doc_id, ord)",
-            "DELETE FROM sqlite_sequence WHERE name = 'annotations'",
-            f"INSERT INTO sqlite_sequence (name, seq) VALUES ('annotations', {int(highest)})",
             "ALTER TABLE runs ADD COLUMN finished_at TEXT",
             # Version 1 recorded a run once it had finished.
             "UPDATE runs SET finished_at = started_at",
         ],
     )
+    dialect_of(db).set_next_id(db, "annotations", int(highest) + 1)
 
 
 def _v3(db: sqlite3.Connection) -> None:
@@ -252,28 +256,74 @@ def _json(row: dict | None) -> str | None:
     return None if row is None else json.dumps(row, ensure_ascii=False)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite3.Connection) -> None:
+    """Several people on one project. ``version`` counts the changes of a
+    triple or a link, so a decision taken on a state that someone else has
+    changed meanwhile is refused instead of overwriting theirs;
+    ``decided_by`` names who last decided. Each edit has its ``author``, and
+    undo walks only one's own (edits made before names were kept have the
+    author ''). ``decisions`` keeps every decision of every person on every
+    triple and link, in order: what agreement between two people is measured
+    on, since the row itself holds only the last. ``assigned_to`` names who is
+    to review a document."""
+    _run(
+        db,
+        [
+            "ALTER TABLE annotations ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE annotations ADD COLUMN decided_by TEXT",
+            "ALTER TABLE entity_links ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE entity_links ADD COLUMN decided_by TEXT",
+            "ALTER TABLE documents ADD COLUMN assigned_to TEXT",
+            "ALTER TABLE edits ADD COLUMN author TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX edits_author ON edits(author, undone, id)",
+            "CREATE INDEX documents_assigned ON documents(assigned_to, position)",
+            """CREATE TABLE decisions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                author TEXT NOT NULL,
+                doc_id INTEGER NOT NULL,
+                table_name TEXT NOT NULL,
+                row_id INTEGER NOT NULL,
+                status TEXT,
+                value TEXT NOT NULL,
+                predicate TEXT,
+                origin TEXT,
+                decided_at TEXT NOT NULL DEFAULT (datetime('now'))
+            )""",
+            "CREATE INDEX decisions_doc ON decisions(doc_id, author)",
+        ],
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 VERSION = len(MIGRATIONS)
 
 
-def migrate(db: sqlite3.Connection, path: str) -> None:
-    """Bring the file at ``path`` (open on ``db``, autocommit mode) to :data:`VERSION`."""
-    current = db.execute("PRAGMA user_version").fetchone()[0]
+def _check_version(current: int, path: str) -> None:
     if current > VERSION:
         raise BadInput(
             f"{path}: written by a newer KG Studio (project format {current}, "
             f"this version reads up to {VERSION}); open it with that version"
         )
+
+
+def migrate(db: sqlite3.Connection, path: str) -> None:
+    """Bring the project at ``path`` (open on ``db``, autocommit mode) to :data:`VERSION`."""
+    dialect = dialect_of(db)
+    current = dialect.schema_version(db)
+    _check_version(current, path)
     if current == VERSION:
         return
-    db.execute("BEGIN EXCLUSIVE")
+    db.execute("BEGIN EXCLUSIVE" if dialect.name == "sqlite" else dialect.begin)
     try:
-        if current == 0 and db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
-            # Someone else's SQLite database: adding our tables to it would damage it.
-            raise BadInput(f"{path}: an SQLite database, but not a KG Studio project")
+        dialect.lock_for_migration(db)
+        current = dialect.schema_version(db)  # another opener may have migrated meanwhile
+        _check_version(current, path)
+        if current == 0 and dialect.holds_other_tables(db):
+            # Someone else's database: adding our tables to it would damage it.
+            raise BadInput(f"{path}: {dialect.title}, but not a KG Studio project")
         for step in MIGRATIONS[current:]:
             step(db)
-        db.execute(f"PRAGMA user_version = {VERSION}")
+        dialect.set_schema_version(db, VERSION)
     except BaseException:
         db.execute("ROLLBACK")
         raise
