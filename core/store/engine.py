@@ -49,6 +49,13 @@ class Dialect:
         return max(row[0] if row else 0, highest) + 1
 
     def set_next_id(self, db: Any, table: str, next_id: int) -> None:
+        autoincrement = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+            " AND sql LIKE '%AUTOINCREMENT%'",
+            (table,),
+        ).fetchone()
+        if autoincrement is None:  # its next id follows its rows
+            return
         db.execute("DELETE FROM sqlite_sequence WHERE name = ?", (table,))
         db.execute(
             "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, int(next_id) - 1)

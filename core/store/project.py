@@ -94,6 +94,34 @@ def remove_project_files(path: str | Path) -> None:
             pass
 
 
+def project_exists(where: str | Path) -> bool:
+    """Whether there is a project at ``where`` (a file, or a project on its server)."""
+    found = locations.parse(where)
+    if isinstance(found, Path):
+        return found.exists()
+    from core.store import postgres
+
+    try:
+        postgres.connect(found, create=False).close()
+    except BadInput as e:
+        if "no such project" in str(e):
+            return False
+        raise
+    return True
+
+
+def remove_project(where: str | Path) -> None:
+    """Delete a project this run created and could not fill: its file and
+    companions, or its schema on the server."""
+    found = locations.parse(where)
+    if isinstance(found, Path):
+        remove_project_files(found)
+    else:
+        from core.store import postgres
+
+        postgres.drop(found)
+
+
 def _take_lock(path: Path, lock_path: str) -> Any:
     """The open, exclusively locked ``lock_path``. The lock file is removed when
     its owner closes the project: a lock taken on a file that was removed
