@@ -1,5 +1,5 @@
 """`project import` / `export` / `copy`: DuIE files in and out of a project,
-a project from one engine to another. A project is a file (.kgs) or a
+a project from one engine to another (the team's actions: cli/project_team.py). A project is a file (.kgs) or a
 PostgreSQL URL (postgresql://user@host/db?project=NAME)."""
 
 from __future__ import annotations
@@ -7,14 +7,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cli import project_team
 from cli.common import console_context, existing_file
 from core.outputs import check_output
 
 WHERE = "project file (.kgs) or postgresql://user@host/db?project=NAME"
-
-
-def add_user(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--user", help="who is working (default: $KGSTUDIO_USER, else your login name)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("source", help=f"the {WHERE} to copy")
     c.add_argument("target", help=f"the new {WHERE}")
     c.set_defaults(handler=run_copy)
+    project_team.register(actions)
 
 
 def _is_file(where: str) -> bool:

@@ -24,7 +24,7 @@ from core.linking.kb import Entity, KnowledgeBase
 from core.linking.queries import NIL
 from core.review.batches import storing_context
 from core.runtime.jobs import JobContext
-from core.store import Edit, Project
+from core.store import ConflictError, Edit, Project
 from core.store.links import Link, Links, LinkSummary
 
 if TYPE_CHECKING:
@@ -135,19 +135,19 @@ class LinkReview:
         return self._decide(
             row,
             "Linked",
-            lambda x: self.store.choose_candidate(x.id, entity_id),
+            lambda x: self.store.choose_candidate(x.id, entity_id, x.version),
             self.entity_label(entity_id),
         )
 
     def mark_nil(self, row: int) -> Step:
-        return self._decide(row, "Marked NIL:", lambda x: self.store.mark_nil(x.id))
+        return self._decide(row, "Marked NIL:", lambda x: self.store.mark_nil(x.id, x.version))
 
     def accept(self, row: int) -> Step:
-        return self._decide(row, "Accepted", lambda x: self.store.accept(x.id))
+        return self._decide(row, "Accepted", lambda x: self.store.accept(x.id, x.version))
 
     def reject(self, row: int) -> Step:
         """Not a mention (one a person added is removed)."""
-        return self._decide(row, "Rejected", lambda x: self.store.reject(x.id))
+        return self._decide(row, "Rejected", lambda x: self.store.reject(x.id, x.version))
 
     def _decide(self, row: int, verb: str, action: Callable[[Link], Any], target: str = "") -> Step:
         """``action`` on the mention at ``row``, then on to the next mention."""
@@ -159,6 +159,9 @@ class LinkReview:
         except KeyError:  # a running link job replaced this proposal meanwhile
             self.open(self.doc_id)
             return Step(RELINKED, row)
+        except ConflictError as e:  # someone else decided first: show what they did
+            self.open(self.doc_id)
+            return Step(str(e), row, (self.doc_id,))
         except BadInput as e:
             return Step(str(e))
         following = row + 1 if row + 1 < len(self.links) else row
@@ -205,10 +208,21 @@ class LinkReview:
         return Step("", 0, (done,))
 
     def undo(self, row: int = 0) -> Step:
-        return self._history(self.project.undo(), "Undone", "undo", row)
+        return self._step_history(self.project.undo, "Undone", "undo", row)
 
     def redo(self, row: int = 0) -> Step:
-        return self._history(self.project.redo(), "Redone", "redo", row)
+        return self._step_history(self.project.redo, "Redone", "redo", row)
+
+    def _step_history(
+        self, step: Callable[[], Edit | None], verb: str, what: str, row: int
+    ) -> Step:
+        try:
+            edit = step()
+        except ConflictError as e:  # someone else changed it since: theirs stays
+            if self.doc_id is not None:
+                self.open(self.doc_id)
+            return Step(str(e), row, (self.doc_id,) if self.doc_id is not None else ())
+        return self._history(edit, verb, what, row)
 
     def _history(self, edit: Edit | None, verb: str, what: str, row: int) -> Step:
         """Show the document the step changed; the same mention row if it is

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from core.formats.duie import Span, locate, types_for
 from core.review.batches import storing_context
 from core.runtime.jobs import JobContext
-from core.store import Annotation, Document, Project
+from core.store import Annotation, ConflictError, Document, Project
 
 if TYPE_CHECKING:
     from core.triples.model_process import ModelProcess
@@ -115,9 +115,11 @@ class TripleReview:
 
     def _decide(self, ann_id: int, status: str, order: Sequence[int]) -> Step:
         try:
-            after = self.project.set_status(ann_id, status)
+            after = self.project.set_status(ann_id, status, self._version(ann_id))
         except KeyError:
             return self._replaced()
+        except ConflictError as e:
+            return self._conflict(e, ann_id)
         self._patch(after)
         ids = list(order)
         k = ids.index(ann_id) if ann_id in ids else -1
@@ -131,9 +133,11 @@ class TripleReview:
         if a is None or a.status != "added":
             return Step("Only a triple you added can be deleted; reject the others (X).")
         try:
-            self.project.delete_annotation(ann_id)
+            self.project.delete_annotation(ann_id, a.version)
         except KeyError:
             return self._replaced()
+        except ConflictError as e:
+            return self._conflict(e, ann_id)
         self._patch(a, deleted=True)
         return Step(f"deleted: {label(a)}", None, (a.doc_id,))
 
@@ -154,6 +158,7 @@ class TripleReview:
         try:
             after = self.project.update_annotation(
                 ann_id,
+                a.version,
                 subject=subject,
                 predicate=predicate,
                 object=obj,
@@ -164,6 +169,8 @@ class TripleReview:
             )
         except KeyError:
             return self._replaced()
+        except ConflictError as e:
+            return self._conflict(e, ann_id)
         self._patch(after)
         return Step(f"edited: {label(after)}", ann_id, (after.doc_id,))
 
@@ -182,10 +189,28 @@ class TripleReview:
         return Step("", None, (done.id,), reread=True)
 
     def undo(self) -> Step:
-        return self._history(self.project.undo(), "Undone", "undo")
+        try:
+            return self._history(self.project.undo(), "Undone", "undo")
+        except ConflictError as e:
+            return self._conflict(e, None)
 
     def redo(self) -> Step:
-        return self._history(self.project.redo(), "Redone", "redo")
+        try:
+            return self._history(self.project.redo(), "Redone", "redo")
+        except ConflictError as e:
+            return self._conflict(e, None)
+
+    def _version(self, ann_id: int) -> int | None:
+        """The version of the triple as shown: a decision is taken on it."""
+        a = self.annotation(ann_id)
+        return a.version if a is not None else None
+
+    def _conflict(self, e: ConflictError, ann_id: int | None) -> Step:
+        """Someone else changed the triple first: show the document as it is
+        now, with what they did, and say so."""
+        doc = self.reread()
+        changed = (doc.id,) if doc is not None else ()
+        return Step(str(e), ann_id, changed, reread=True)
 
     def _history(self, edit: Any, verb: str, what: str) -> Step:
         """Show the document the step changed, read again."""

@@ -23,6 +23,9 @@ class Dialect:
     name = "sqlite"
     title = "an SQLite database"
     begin = "BEGIN IMMEDIATE"  # the write lock up front: two writers never both read, then collide
+    # Appended to an edit's read of a row it may change: held until the edit ends.
+    # SQLite's write lock already covers the whole file.
+    for_update = ""
 
     def count_if(self, condition: str) -> str:
         """An aggregate counting the rows where ``condition`` holds (NULL for none)."""

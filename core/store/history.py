@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.errors import BadInput
-from core.store.engine import transaction
+from core.store.engine import dialect_of, transaction
 from core.store.records import Edit
 
 # Tables whose rows carry a version and whose changes are people's decisions.
@@ -168,6 +168,7 @@ class PendingEdit:
         self._db = db
         self.author = author
         self.changes: list[Change] = []
+        self.confirmed: list[Change] = []  # rows decided as they already were
         self.doc_id: int | None = None
         self.description = ""
         self.recorded: Edit | None = None  # set once the block has ended with changes
@@ -179,7 +180,8 @@ class PendingEdit:
     def row(self, table: str, row_id: int) -> dict[str, Any]:
         """The whole row as stored now; KeyError if there is none."""
         _check_table(table)
-        found = self._db.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        lock = dialect_of(self._db).for_update
+        found = self._db.execute(f"SELECT * FROM {table} WHERE id = ?{lock}", (row_id,)).fetchone()
         if found is None:
             raise KeyError(f"no {table} row {row_id}")
         return dict(found)
@@ -197,9 +199,13 @@ class PendingEdit:
         version of the row the person saw), a row that has changed since is
         a ConflictError, unless it already holds ``values``."""
         changed = {k: v for k, v in values.items() if before[k] != v}
-        if not changed:
-            return dict(before)
         versioned = table in DECIDED
+        if not changed:
+            if versioned and before["decided_by"] != self.author:
+                # Someone else's decision, now also this person's: no change, but
+                # a decision all the same (agreement counts it).
+                self.confirmed.append(Change(table, {"id": before["id"]}, {"id": before["id"]}))
+            return dict(before)
         if versioned and expected_version is not None and before["version"] != expected_version:
             raise _conflict(table, before["id"], dict(before), "your change was not made")
         if versioned and before["decided_by"] != self.author:
@@ -236,9 +242,14 @@ class PendingEdit:
         self.changes.append(change)
         return after
 
-    def delete(self, table: str, row_id: int) -> dict[str, Any]:
-        """Remove a row; returns it as it was."""
+    def delete(
+        self, table: str, row_id: int, expected_version: int | None = None
+    ) -> dict[str, Any]:
+        """Remove a row; returns it as it was. ``expected_version`` as for
+        :meth:`update`."""
         before = self.row(table, row_id)
+        if table in DECIDED and expected_version not in (None, before["version"]):
+            raise _conflict(table, row_id, before, "it was not deleted")
         self._write(Change(table, before, None))
         return before
 
@@ -262,10 +273,19 @@ def _decision_value(table: str, row: Mapping[str, Any]) -> str:
 
 def record_decisions(db: Any, author: str, changes: list[Change]) -> None:
     """Append each person's decision on a triple or a link (the row as it is
-    now, after the changes; status None: it is gone) to ``decisions``."""
+    now, after the changes; status None: it is gone), or on a document's
+    review mark ("reviewed" / "unreviewed"), to ``decisions``: what others'
+    windows poll for, and what agreement is measured on."""
     rows = []
     for change in changes:
         if change.table not in DECIDED:
+            mark = db.execute(
+                f"SELECT reviewed FROM {change.table} WHERE id = ?", (change.row_id,)
+            ).fetchone()
+            if mark is not None:
+                status = "reviewed" if mark[0] else "unreviewed"
+                doc = change.row_id  # documents and link_documents share the document's id
+                rows.append((author, doc, change.table, doc, status, "[]", None, None))
             continue
         row = db.execute(f"SELECT * FROM {change.table} WHERE id = ?", (change.row_id,))
         now_row = row.fetchone()
@@ -317,6 +337,7 @@ class History:
             yield pending
             if pending.changes:
                 pending.recorded = self._record(pending)
+            record_decisions(self.db, self.author, pending.confirmed)
 
     def _record(self, pending: PendingEdit) -> Edit:
         if pending.doc_id is None or not pending.description:

@@ -58,6 +58,12 @@ _OWN_FIELDS = (
 )
 
 
+def _mention_extra(m: Mention) -> str:
+    if m.mention_score is None:
+        return "{}"
+    return json.dumps({"mention_score": round(m.mention_score, 4)})
+
+
 @dataclass(frozen=True)
 class Link:
     id: int
@@ -98,6 +104,12 @@ class Link:
             version=r["version"],
             decided_by=r["decided_by"],
         )
+
+    @property
+    def mention_score(self) -> float | None:
+        """The linker's probability that the span is a mention at all."""
+        value = self.extra.get("mention_score")
+        return float(value) if isinstance(value, int | float) else None
 
     def to_mention(self) -> Mention:
         return Mention(self.start, self.end, self.mention, self.kb_id, self.score, self.candidates)
@@ -294,8 +306,8 @@ class Links:
                 continue
             db.execute(
                 f"INSERT INTO {_TABLE} (doc_id, m_start, m_end, mention, kb_id, score,"
-                " candidates, origin, status, predicted_kb_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'predicted', ?)",
+                " candidates, origin, status, predicted_kb_id, extra)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'predicted', ?, ?)",
                 (
                     doc_id,
                     m.start,
@@ -306,6 +318,7 @@ class Links:
                     _candidates_json(m.candidates),
                     origin,
                     m.kb_id,
+                    _mention_extra(m),
                 ),
             )
             decided.add((m.start, m.end))  # one link per span
@@ -326,20 +339,25 @@ class Links:
             raise KeyError(f"no link {link_id}")
         return dict(row)
 
-    def _change(self, link_id: int, describe_: Any, **values: Any) -> Link:
+    def _change(
+        self, link_id: int, describe_: Any, expected_version: int | None, **values: Any
+    ) -> Link:
         with self.project.history.edit() as edit:
             try:
                 before = edit.row(_TABLE, link_id)
             except KeyError:
                 raise KeyError(f"no link {link_id}") from None
-            after = edit.update(_TABLE, before, values)
+            after = edit.update(_TABLE, before, values, expected_version)
             edit.describe(before["doc_id"], describe_(before))
         return Link.from_row(after)
 
-    def choose_candidate(self, link_id: int, kb_id: str) -> Link:
+    def choose_candidate(
+        self, link_id: int, kb_id: str, expected_version: int | None = None
+    ) -> Link:
         """Link the mention to ``kb_id`` (or NIL). Choosing what the linker had
         chosen accepts its link; anything else makes it "edited". A mention a
-        person added stays "added"."""
+        person added stays "added". With ``expected_version`` (the version the
+        person saw) a link someone else changed since is a ConflictError."""
         if not isinstance(kb_id, str) or not kb_id:
             raise BadInput(f"expected an entity id or {NIL!r}, got {kb_id!r}")
         before = self._row(link_id)
@@ -357,28 +375,32 @@ class Links:
                 return f"mark {_label(row)} NIL"
             return f"link {_label(row)} to {kb_id}"
 
-        return self._change(link_id, what, kb_id=kb_id, status=status)
+        return self._change(link_id, what, expected_version, kb_id=kb_id, status=status)
 
-    def mark_nil(self, link_id: int) -> Link:
+    def mark_nil(self, link_id: int, expected_version: int | None = None) -> Link:
         """The mention names something the knowledge base lacks."""
-        return self.choose_candidate(link_id, NIL)
+        return self.choose_candidate(link_id, NIL, expected_version)
 
-    def accept(self, link_id: int) -> Link:
+    def accept(self, link_id: int, expected_version: int | None = None) -> Link:
         """Keep the link as it is (a rejected one comes back as accepted)."""
         before = self._row(link_id)
         if before["status"] == "added":
             return Link.from_row(before)
-        return self._change(link_id, lambda r: f"accept {_label(r)}", status="accepted")
+        return self._change(
+            link_id, lambda r: f"accept {_label(r)}", expected_version, status="accepted"
+        )
 
-    def reject(self, link_id: int) -> Link | None:
+    def reject(self, link_id: int, expected_version: int | None = None) -> Link | None:
         """Not a mention at all. A mention a person added is removed instead
         (returns None); a linker's is kept as "rejected", so it is not
         proposed again."""
         before = self._row(link_id)
         if before["status"] != "added":
-            return self._change(link_id, lambda r: f"reject {_label(r)}", status="rejected")
+            return self._change(
+                link_id, lambda r: f"reject {_label(r)}", expected_version, status="rejected"
+            )
         with self.project.history.edit() as edit:
-            before = edit.delete(_TABLE, link_id)
+            before = edit.delete(_TABLE, link_id, expected_version)
             edit.describe(before["doc_id"], f"remove {_label(before)}")
         return None
 

@@ -99,6 +99,7 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     title = "a PostgreSQL schema holding other tables"
     begin = "BEGIN"
+    for_update = " FOR UPDATE"
 
     def count_if(self, condition: str) -> str:
         return f"SUM(({condition})::int)"
@@ -217,16 +218,16 @@ def connect(where: ServerProject, create: bool) -> PgConnection:
     db = PgConnection(conn, where)
     try:
         exists = db.execute(
-            "SELECT 1 FROM information_schema.schemata WHERE schema_name = ?", (where.schema,)
+            "SELECT 1 FROM pg_namespace WHERE nspname = ?", (where.schema,)
         ).fetchone()
         if not exists:
             if not create:
                 raise BadInput(f"{where}: no such project on the server")
             db.execute(f'CREATE SCHEMA IF NOT EXISTS "{where.schema}"')
         db.execute("SELECT set_config('search_path', ?, false)", (f'"{where.schema}"',))
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS kgs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-        )
+        if db.execute("SELECT to_regclass('kgs_meta')").fetchone()[0] is None:
+            # Only when the project is new: an annotator's role may not create tables.
+            db.execute("CREATE TABLE kgs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     except psycopg.Error as e:
         conn.close()
         raise BadInput(f"{where}: {_first_line(e)}") from None

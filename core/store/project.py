@@ -235,22 +235,23 @@ class Project:
             raise
         return cls(None, db, None, user, server)
 
-    def second_connection(self) -> Project:
-        """The same project on a connection of its own, for a worker thread:
-        WAL lets it write while this one reads, and writers take turns
-        (waiting up to ``timeout`` seconds). It shares this project's lock, so
-        close it before this one."""
+    def second_connection(self, user: str | None = None) -> Project:
+        """The same project on a connection of its own, for a worker thread
+        (or for ``user``, someone else, in a test): WAL lets it write while
+        this one reads, and writers take turns (waiting up to ``timeout``
+        seconds). It shares this project's lock, so close it before this one."""
+        user = user or self.user
         if self.server is not None:
             from core.store import postgres
 
-            return Project(None, postgres.connect(self.server, False), None, self.user, self.server)
+            return Project(None, postgres.connect(self.server, False), None, user, self.server)
         db = sqlite3.connect(
             str(self.path), isolation_level=None, check_same_thread=False, timeout=10.0
         )
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
-        return Project(self.path, db, None, self.user)
+        return Project(self.path, db, None, user)
 
     def close(self) -> None:
         if self.db is not None:
@@ -535,7 +536,9 @@ class Project:
 
     # -- edits (each one transaction and one undo step) ----------------------------------
 
-    def _change_annotation(self, ann_id: int, verb: str, values: dict[str, Any]) -> Annotation:
+    def _change_annotation(
+        self, ann_id: int, verb: str, values: dict[str, Any], expected_version: int | None
+    ) -> Annotation:
         with self.history.edit() as edit:
             try:
                 before = edit.row("annotations", ann_id)
@@ -546,23 +549,30 @@ class Project:
                     values = {**values, "status": "edited"}
                     if before["edited_from"] is None:
                         values["edited_from"] = json.dumps(_identity(before), ensure_ascii=False)
-            after = edit.update("annotations", before, values)
+            after = edit.update("annotations", before, values, expected_version)
             edit.describe(before["doc_id"], f"{verb} {_label(before)}")
         return Annotation.from_row(after)
 
-    def set_status(self, ann_id: int, status: str) -> Annotation:
-        """Decide on one triple ("accepted", "rejected", ...)."""
+    def set_status(
+        self, ann_id: int, status: str, expected_version: int | None = None
+    ) -> Annotation:
+        """Decide on one triple ("accepted", "rejected", ...). With
+        ``expected_version`` (the version the person saw) a triple someone
+        else changed since is a ConflictError holding it as it is now."""
         if status not in STATUSES:
             raise BadInput(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
         verb = {"accepted": "accept", "rejected": "reject", "edited": "mark edited"}
         return self._change_annotation(
-            ann_id, verb.get(status, f"mark {status}"), {"status": status}
+            ann_id, verb.get(status, f"mark {status}"), {"status": status}, expected_version
         )
 
-    def update_annotation(self, ann_id: int, **fields: Any) -> Annotation:
+    def update_annotation(
+        self, ann_id: int, expected_version: int | None = None, **fields: Any
+    ) -> Annotation:
         """Change any of subject, predicate, object, subject_type, object_type,
         subject_span, object_span (a Span or None). The status becomes "edited",
-        except that a triple a person added stays "added"."""
+        except that a triple a person added stays "added". ``expected_version``
+        as for :meth:`set_status`."""
         unknown = set(fields) - {*_TEXT_FIELDS, *_SPAN_COLUMNS}
         if unknown:
             raise TypeError(f"update_annotation: unknown fields {', '.join(sorted(unknown))}")
@@ -571,7 +581,7 @@ class Project:
             if name in fields:
                 span = fields[name]
                 values[start], values[end] = (span.start, span.end) if span else (None, None)
-        return self._change_annotation(ann_id, "edit", values)
+        return self._change_annotation(ann_id, "edit", values, expected_version)
 
     def add_annotation(
         self,
@@ -599,12 +609,13 @@ class Project:
             edit.describe(doc_id, f"add {_label(after)}")
         return Annotation.from_row(after)
 
-    def delete_annotation(self, ann_id: int) -> Annotation:
+    def delete_annotation(self, ann_id: int, expected_version: int | None = None) -> Annotation:
         """Remove a triple (meant for added ones; a model's triple is rejected
-        instead, which keeps the decision). Returns what was deleted."""
+        instead, which keeps the decision). Returns what was deleted.
+        ``expected_version`` as for :meth:`set_status`."""
         with self.history.edit() as edit:
             try:
-                before = edit.delete("annotations", ann_id)
+                before = edit.delete("annotations", ann_id, expected_version)
             except KeyError:
                 raise KeyError(f"no annotation {ann_id}") from None
             edit.describe(before["doc_id"], f"delete {_label(before)}")
