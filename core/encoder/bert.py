@@ -87,10 +87,13 @@ def build_bert(
     checkpoint: str | None = None,
     keep_tokens: list[int] | None = None,
     with_mlm: bool = False,
+    application: str = "encoder",
 ) -> Any:
     """A bert4keras ``BERT`` object (``.model`` is the Keras model).
 
-    ``keep_tokens`` slices a pretrained embedding table to a cut vocabulary.
+    ``keep_tokens`` slices a pretrained embedding table to a cut vocabulary;
+    ``application="unilm"`` gives the UniLM attention mask (segment 0 seen
+    both ways, segment 1 left to right) to the same weights.
     """
     b4k = bert4keras()
     config = dict(config)
@@ -103,6 +106,7 @@ def build_bert(
         return_keras_model=False,
         keep_tokens=keep_tokens,
         with_mlm=with_mlm,
+        application=application,
         **config,
     )
 

@@ -71,32 +71,47 @@ def mask_batch(
     return inputs, positions, targets, weights
 
 
-def _build(config: dict[str, Any]) -> tuple[Any, Any]:
-    """The encoder and the training model (not compiled: the trainer does it)."""
+def mlm_predictions_at(bert: Any, positions: Any) -> Any:
+    """The MLM head (built by bert4keras with ``with_mlm=True``, so a
+    checkpoint keeps Google's names) applied, with its own weights, to the
+    hidden states at ``positions`` (batch, k) only: (batch, k, vocab)
+    probabilities. With a vocabulary of thousands, running the head on every
+    token would cost as much as the encoder."""
     b4k = bert4keras()
-    keras, K = b4k.keras, b4k.K
-    tf = b4k.tf
-    bert = build_bert(config, with_mlm=True)
-    positions = keras.layers.Input(shape=(None,), dtype="int32", name="mlm_positions")
-    targets = keras.layers.Input(shape=(None,), dtype="int32", name="mlm_targets")
-    weights = keras.layers.Input(shape=(None,), name="mlm_weights")
-    # The MLM head (built by bert4keras, so the checkpoint keeps Google's names)
-    # applied again, with shared weights, to the chosen positions only.
+    keras, tf = b4k.keras, b4k.tf
     encoded = bert.model.get_layer("MLM-Dense").input
     x = keras.layers.Lambda(lambda a: tf.gather(a[0], a[1], batch_dims=1), name="mlm_gather")(
         [encoded, positions]
     )
     x = bert.layers["MLM-Norm"](bert.layers["MLM-Dense"](x))
     x = bert.layers["Embedding-Token"](x, mode="dense")
-    predictions = bert.layers["MLM-Activation"](bert.layers["MLM-Bias"](x))
+    return bert.layers["MLM-Activation"](bert.layers["MLM-Bias"](x))
 
-    class MlmLoss(b4k.layers.Loss):
+
+def weighted_token_loss(name: str) -> Any:
+    """A loss layer over ``[target ids, 0/1 weights, predicted probabilities]``:
+    cross-entropy averaged over the weighted positions."""
+    b4k = bert4keras()
+    K = b4k.K
+
+    class TokenLoss(b4k.layers.Loss):
         def compute_loss(self, inputs: list[Any], mask: Any = None) -> Any:
             y_true, y_weight, y_pred = inputs
             loss = K.sparse_categorical_crossentropy(y_true, y_pred)
             return K.sum(loss * y_weight) / (K.sum(y_weight) + K.epsilon())
 
-    out = MlmLoss(output_axis=2, name="mlm_loss")([targets, weights, predictions])
+    return TokenLoss(output_axis=2, name=name)
+
+
+def _build(config: dict[str, Any]) -> tuple[Any, Any]:
+    """The encoder and the training model (not compiled: the trainer does it)."""
+    keras = bert4keras().keras
+    bert = build_bert(config, with_mlm=True)
+    positions = keras.layers.Input(shape=(None,), dtype="int32", name="mlm_positions")
+    targets = keras.layers.Input(shape=(None,), dtype="int32", name="mlm_targets")
+    weights = keras.layers.Input(shape=(None,), name="mlm_weights")
+    predictions = mlm_predictions_at(bert, positions)
+    out = weighted_token_loss("mlm_loss")([targets, weights, predictions])
     return bert, keras.models.Model([*bert.model.inputs, positions, targets, weights], out)
 
 
