@@ -1,0 +1,155 @@
+"""Turning model outputs into the best answer of a window, one rule per
+method. Pure NumPy (the beam search takes the model as a function), so each
+rule is tested on hand-made numbers.
+
+Every rule returns a run of the window's tokens and its log-probability
+under the model; runs of different windows are compared by that
+log-probability, the best wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Candidate:
+    window: int  # index of the window
+    start: int  # first window token of the answer
+    end: int  # last window token (inclusive)
+    log_prob: float
+    steps: int  # the decisions the log-probability sums over
+
+    @property
+    def probability(self) -> float:
+        """The geometric mean of the decisions' probabilities: comparable
+        between answers of any length, shown to people as the score."""
+        return float(np.exp(self.log_prob / max(1, self.steps)))
+
+
+def best_mlm_span(
+    log_probs: np.ndarray, passage: Sequence[int], pad_id: int, window: int = 0
+) -> Candidate | None:
+    """The passage run of at most L tokens with the highest likelihood under
+    an MLM answer: ``log_probs`` (L, vocab) at the L mask positions. A run of
+    l tokens scores sum_k log p_k(token k) + log p_l([PAD]) (the answer stops
+    at its first padding; a run of L tokens needs no padding). The search is
+    exact over every run of the passage, so the answer always occurs in it;
+    the free argmax answer (which can invent characters) is what it would be
+    without this rule."""
+    n, length = len(passage), log_probs.shape[0]
+    if n == 0:
+        return None
+    ids = np.asarray(passage)
+    best: Candidate | None = None
+    running = np.zeros(n)
+    for k in range(min(length, n)):
+        starts = n - k  # runs of k + 1 tokens start at 0 .. n - k - 1
+        running = running[:starts] + log_probs[k, ids[k : k + starts]]
+        total = running + (log_probs[k + 1, pad_id] if k + 1 < length else 0.0)
+        i = int(np.argmax(total))
+        steps = k + 1 + (1 if k + 1 < length else 0)
+        if best is None or total[i] > best.log_prob:
+            best = Candidate(window, i, i + k, float(total[i]), steps)
+    return best
+
+
+def free_mlm_answer(log_probs: np.ndarray, pad_id: int) -> list[int]:
+    """The argmax id at each mask position, up to the first padding."""
+    out = []
+    for token in log_probs.argmax(axis=-1):
+        if token == pad_id:
+            break
+        out.append(int(token))
+    return out
+
+
+def best_pointer_span(
+    start_log_probs: np.ndarray, end_log_probs: np.ndarray, max_len: int, window: int = 0
+) -> Candidate | None:
+    """The run ``i..j`` (j - i < max_len) with the highest
+    log p_start(i) + log p_end(j); inputs are over the window's tokens only."""
+    n = len(start_log_probs)
+    if n == 0:
+        return None
+    scores = start_log_probs[:, None] + end_log_probs[None, :]
+    i, j = np.indices(scores.shape)
+    scores = np.where((j >= i) & (j - i < max_len), scores, -np.inf)
+    k = int(np.argmax(scores))
+    a, b = divmod(k, n)
+    return Candidate(window, a, b, float(scores[a, b]), 2)
+
+
+@dataclass
+class _Hypothesis:
+    question: int
+    window: int
+    ids: list[int]
+    starts: list[int]  # where ``ids`` occurs in the window's passage
+    log_prob: float
+
+
+# (prefix inputs) -> log-probabilities of the next token, (batch, vocab)
+NextTokens = Callable[[list[tuple[int, int, list[int]]]], np.ndarray]
+
+
+def constrained_beam_search(
+    passages: Sequence[Sequence[Sequence[int]]],
+    next_log_probs: NextTokens,
+    end_id: int,
+    max_len: int,
+    beam_size: int,
+) -> list[Candidate | None]:
+    """Beam search for several questions at once, each over all its windows.
+
+    ``passages[q][w]`` are the token ids of window ``w`` of question ``q``;
+    ``next_log_probs([(q, w, prefix), ...])`` gives each prefix's next-token
+    log-probabilities. A hypothesis may only grow into a run of its window's
+    tokens, and may end (``end_id``) once it holds a token, so every answer
+    occurs in the passage. Each question keeps ``beam_size`` hypotheses
+    across its windows; its answer is the finished one with the highest
+    log-probability (ending included)."""
+    live: list[_Hypothesis] = [
+        _Hypothesis(q, w, [], list(range(len(p))), 0.0)
+        for q, windows in enumerate(passages)
+        for w, p in enumerate(windows)
+        if len(p)
+    ]
+    finished: list[Candidate | None] = [None] * len(passages)
+    for step in range(max_len + 1):
+        if not live:
+            break
+        log_probs = next_log_probs([(h.question, h.window, h.ids) for h in live])
+        grown: dict[int, list[_Hypothesis]] = {}
+        for h, lp in zip(live, log_probs, strict=True):
+            passage = passages[h.question][h.window]
+            if h.ids:
+                score = h.log_prob + float(lp[end_id])
+                best = finished[h.question]
+                if best is None or score > best.log_prob:
+                    first = h.starts[0]
+                    finished[h.question] = Candidate(
+                        h.window, first, first + len(h.ids) - 1, score, len(h.ids) + 1
+                    )
+            if step == max_len:
+                continue
+            following: dict[int, list[int]] = {}
+            for s in h.starts:
+                if s + step < len(passage):
+                    following.setdefault(int(passage[s + step]), []).append(s)
+            for token, starts in following.items():
+                grown.setdefault(h.question, []).append(
+                    _Hypothesis(
+                        h.question, h.window, [*h.ids, token], starts, h.log_prob + float(lp[token])
+                    )
+                )
+        live = []
+        for q, hyps in grown.items():
+            hyps.sort(key=lambda h: -h.log_prob)
+            best = finished[q]
+            # A hypothesis already below the best finished answer can only fall further.
+            live.extend(h for h in hyps[:beam_size] if best is None or h.log_prob > best.log_prob)
+    return finished

@@ -1,0 +1,142 @@
+"""Windows over a passage, answers read back as exact character spans, and
+each method's decoding rule on hand-made probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.encoder.tokenizer import Tokenizer
+from core.mrc.decode import (
+    best_mlm_span,
+    best_pointer_span,
+    constrained_beam_search,
+    free_mlm_answer,
+)
+from core.mrc.windows import Layout, Window, answer_tokens, encode, passage_windows, question_ids
+
+VOCAB = [
+    "[PAD]",
+    "[UNK]",
+    "[CLS]",
+    "[SEP]",
+    "[MASK]",
+    *"甲乙丙丁戊己庚辛年发布",
+    "2019",
+    "apple",
+    "##s",
+]
+
+
+@pytest.fixture
+def tok():
+    return Tokenizer(VOCAB)
+
+
+def test_windows_cover_the_passage_and_keep_character_offsets(tok):
+    context = "甲乙 丙丁戊己庚辛甲乙丙丁戊己庚"
+    layout = Layout(question_len=4, passage_len=6, answer_len=3, stride=4)
+    windows = passage_windows(tok, context, layout)
+    n = len(tok.tokenize(context))
+    assert [w.first for w in windows] == [0, 4, 8, n - 6]
+    assert all(len(w.ids) == 6 for w in windows)
+    covered = {w.first + i for w in windows for i in range(len(w.ids))}
+    assert covered == set(range(n))
+    w = windows[1]
+    # window tokens 0..1 are passage tokens 4..5: 戊己 after the space
+    assert w.char_span(0, 1) == (5, 7) and context[5:7] == "戊己"
+
+
+def test_answer_spans_in_a_window_are_exact_or_absent(tok):
+    context = "2019年 Apples 发布甲乙"
+    whole = Window(0, tok.tokenize(context), tok.ids(tok.tokenize(context)))
+    start = context.index("Apples")
+    span = answer_tokens(whole, start, start + len("Apples"))
+    assert whole.char_span(*span) == (start, start + 6)
+    assert context[slice(*whole.char_span(*span))] == "Apples"
+    # answers are whole tokens: part of a word piece is the piece ("apple" of "apple ##s")
+    assert whole.char_span(*answer_tokens(whole, start, start + 3)) == (start, start + 5)
+    part = Window(3, whole.tokens[3:], whole.ids[3:])
+    assert answer_tokens(part, 0, 5) is None  # 2019年 starts before the window
+
+
+def test_layouts_put_the_window_where_they_say(tok):
+    layout = Layout(question_len=2, passage_len=4, answer_len=3, stride=3)
+    window = passage_windows(tok, "甲乙丙丁", layout)[0]
+    q = question_ids(tok, "戊己庚辛", layout)
+    assert q == tok.ids(tok.tokenize("戊己"))
+    for method in ("mlm", "seq2seq", "pointer"):
+        enc = encode(method, tok, q, window, layout)
+        assert enc.token_ids[enc.passage_at : enc.passage_at + 4] == window.ids
+        assert len(enc.token_ids) == len(enc.segment_ids) <= layout.input_len(method)
+    mlm = encode("mlm", tok, q, window, layout)
+    assert mlm.token_ids[1:4] == [tok.mask_id] * 3
+
+
+def _log_probs(rows, vocab=10, low=1e-6):
+    """Each row a dict id -> probability; what is left goes to the last id,
+    which no passage holds."""
+    out = np.full((len(rows), vocab), low)
+    for i, row in enumerate(rows):
+        for k, p in row.items():
+            out[i, k] = p
+        out[i, -1] = max(low, 1 - out[i, :-1].sum())
+    return np.log(out)
+
+
+def test_mlm_answer_is_the_best_run_of_the_passage_ending_at_padding():
+    passage = [5, 6, 7, 5, 6]
+    # free argmax: 6 7 3 (3 never follows 6 7 in the passage), then padding
+    lp = _log_probs([{6: 0.6, 5: 0.3}, {7: 0.7}, {3: 0.5, 0: 0.4}, {0: 0.9}])
+    assert free_mlm_answer(lp, 0) == [6, 7, 3]
+    best = best_mlm_span(lp, passage, 0)
+    assert (best.start, best.end) == (1, 2)  # 6 7, then padding
+    assert best.steps == 3
+    assert best.log_prob == pytest.approx(lp[0, 6] + lp[1, 7] + lp[2, 0])
+    # padding first: the best non-empty run is still returned, with a low score
+    empty = _log_probs([{0: 0.97}, {0: 0.97}, {0: 0.97}, {0: 0.97}])
+    assert best_mlm_span(empty, passage, 0).probability < best.probability
+    # a run as long as the masks needs no padding after it
+    full = _log_probs([{7: 0.9}, {5: 0.9}, {6: 0.9}])
+    cand = best_mlm_span(full, passage, 0)
+    assert (cand.start, cand.end, cand.steps) == (2, 4, 3)
+
+
+def test_pointer_answer_ends_at_or_after_its_start_within_the_longest_answer():
+    start = np.log(np.array([0.1, 0.6, 0.1, 0.2]))
+    end = np.log(np.array([0.7, 0.05, 0.05, 0.2]))
+    best = best_pointer_span(start, end, max_len=4)
+    assert (best.start, best.end) == (1, 3)  # end 0 is before every likely start
+    short = best_pointer_span(start, end, max_len=2)
+    assert (short.start, short.end) == (0, 0)
+
+
+def test_beam_search_only_grows_runs_of_the_window_and_picks_the_best_window():
+    end = 3
+    passages = [[[5, 6, 7], [6, 5, 7]]]  # one question, two windows
+    prefer = {(): {6: 0.6, 7: 0.1}, (6,): {7: 0.6, 5: 0.3}, (6, 7): {end: 0.9}, (6, 5): {end: 0.2}}
+    calls = []
+
+    def next_log_probs(prefixes):
+        calls.append(len(prefixes))
+        rows = []
+        for _, window, ids in prefixes:
+            row = dict(prefer.get(tuple(ids), {end: 0.9}))
+            if window == 1 and ids == [6]:
+                row = {5: 0.3}  # in window 1, 6 is followed by 5 only
+            rows.append(row)
+        return _log_probs(rows)
+
+    (best,) = constrained_beam_search(passages, next_log_probs, end, max_len=3, beam_size=2)
+    assert (best.window, best.start, best.end) == (0, 1, 2)  # 6 7 in window 0
+    assert calls[0] == 2  # both windows read once at the first step
+    assert best.log_prob == pytest.approx(np.log(0.6 * 0.6 * 0.9))
+
+
+def test_beam_search_answers_several_questions_and_none_for_an_empty_passage():
+    def next_log_probs(prefixes):
+        return _log_probs([{5: 0.9} if not ids else {3: 0.9} for _, _, ids in prefixes])
+
+    found = constrained_beam_search([[[5, 6]], [[]]], next_log_probs, 3, max_len=2, beam_size=2)
+    assert (found[0].start, found[0].end) == (0, 0)
+    assert found[1] is None
