@@ -508,6 +508,16 @@ class Project:
             )
         return [(i, found[i]) for i in doc_ids if i in found]
 
+    def names_of_type(self, entity_type: str) -> list[str]:
+        """Every subject or object string of that type in a triple nobody
+        rejected, sorted."""
+        rows = self.db.execute(
+            "SELECT subject FROM annotations WHERE subject_type = ? AND status != 'rejected'"
+            " UNION SELECT object FROM annotations WHERE object_type = ? AND status != 'rejected'",
+            (entity_type, entity_type),
+        )
+        return sorted({r[0] for r in rows if r[0]})
+
     def unreviewed_document_ids(self) -> list[int]:
         return [
             r[0]
@@ -678,13 +688,21 @@ class Project:
         model's output, not an edit."""
         return self.replace_predictions_many([(doc_id, triples)], origin)
 
-    def replace_predictions_many(self, batch: list[tuple[int, list[Triple]]], origin: str) -> int:
+    def replace_predictions_many(
+        self, batch: list[tuple[int, list[Triple]]], origin: str, predicate: str | None = None
+    ) -> int:
         """:meth:`replace_predictions` for many documents in one transaction (one
-        disk sync instead of one per document)."""
+        disk sync instead of one per document). With ``predicate``, only the
+        undecided annotations of that predicate from ``origin`` are replaced
+        (a question answered for one slot leaves every other prediction)."""
         with self.transaction():
-            return sum(self._replace(doc_id, triples, origin) for doc_id, triples in batch)
+            return sum(
+                self._replace(doc_id, triples, origin, predicate) for doc_id, triples in batch
+            )
 
-    def _replace(self, doc_id: int, triples: list[Triple], origin: str) -> int:
+    def _replace(
+        self, doc_id: int, triples: list[Triple], origin: str, predicate: str | None = None
+    ) -> int:
         db = self.db
         text = self.text(doc_id)
         decided: set[tuple] = set()
@@ -694,7 +712,16 @@ class Project:
             decided.add(_identity(r))
             if r["edited_from"] is not None:  # what a person corrected stays corrected
                 decided.add(tuple(json.loads(r["edited_from"])))
-        db.execute("DELETE FROM annotations WHERE doc_id = ? AND status = 'predicted'", (doc_id,))
+        if predicate is None:
+            db.execute(
+                "DELETE FROM annotations WHERE doc_id = ? AND status = 'predicted'", (doc_id,)
+            )
+        else:
+            db.execute(
+                "DELETE FROM annotations WHERE doc_id = ? AND status = 'predicted'"
+                " AND origin = ? AND predicate = ?",
+                (doc_id, origin, predicate),
+            )
         self.history.forget_redo(doc_id, "annotations")
         ord_ = db.execute(
             "SELECT COALESCE(MAX(ord) + 1, 0) FROM annotations WHERE doc_id = ?", (doc_id,)
