@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from cli import cluster, demo, evaluate, extract, gui, link, pretrain, project, train, tune
+from cli import cluster, demo, evaluate, extract, gui, link, mrc, pretrain, project, train, tune
 from cli.errors import UsageError
 from core.errors import BadInput
 
@@ -26,10 +26,23 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="kgstudio",
-        description="KG Studio: Chinese triple extraction, entity linking and graph clustering.",
+        description="KG Studio: Chinese triple extraction, entity linking, reading comprehension "
+        "and graph clustering.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (gui, extract, link, evaluate, train, tune, pretrain, project, cluster, demo):
+    for module in (
+        gui,
+        extract,
+        link,
+        mrc,
+        evaluate,
+        train,
+        tune,
+        pretrain,
+        project,
+        cluster,
+        demo,
+    ):
         module.register(sub)
     return parser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from cli import link
+from cli import link, mrc
 from cli.common import SOURCE_SCHEMA_HELP, console_context, existing_file, source_schemas
 from cli.errors import UsageError
 
@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--source-schema", action="append", help=SOURCE_SCHEMA_HELP)
     t.set_defaults(handler=run)
     link.register_evaluate(kinds)
+    mrc.register_evaluate(kinds)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli import link
+from cli import link, mrc
 from cli.common import (
     SOURCE_SCHEMA_HELP,
     existing_file,
@@ -76,6 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--name", default=None, help="model name recorded in model.json")
     t.set_defaults(handler=run)
     link.register_train(kinds)
+    mrc.register_train(kinds)
 
 
 def _no_unknown_fields(path: str) -> None:

@@ -1,0 +1,138 @@
+"""`train mrc`, `ask` and `evaluate mrc` end to end on the tiny TF1 BERT
+checkpoint in tests/data (a Google-format folder with its MLM head), each
+method trained for one epoch on a few English questions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.app import main
+from core.mrc.squad import Question, Reference, read_squad, write_squad
+
+CONTEXTS = [
+    "all work and no play makes jack a dull boy",
+    "jack makes a dull boy and all play",
+    "no work makes a boy dull and jack play",
+]
+ASKED = [("makes", "jack"), ("no", "play"), ("all", "work and"), ("dull", "boy")]
+TINY = ["--passage-len", "6", "--question-len", "3", "--answer-len", "2", "--stride", "4"]
+
+
+def _questions(with_answers: bool = True) -> list[Question]:
+    out = []
+    for c, context in enumerate(CONTEXTS):
+        for k, (question, answer) in enumerate(ASKED):
+            start = context.find(answer)
+            if start < 0:
+                continue
+            refs = [Reference(answer, start)] if with_answers else []
+            out.append(Question(f"q{c}-{k}", question, context, refs, f"article {c}"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("mrc")
+    write_squad(folder / "train.json", _questions())
+    write_squad(folder / "open.json", _questions(with_answers=False))
+    return {"folder": folder, "train": folder / "train.json", "open": folder / "open.json"}
+
+
+@pytest.fixture(scope="module", params=["mlm", "seq2seq", "pointer"])
+def trained(request, files, data_dir) -> Path:
+    out = files["folder"] / f"model-{request.param}"
+    code = main(
+        ["train", "mrc", "--method", request.param, "--train", str(files["train"])]
+        + ["--dev", str(files["train"]), "--base", str(data_dir / "tiny_ckpt"), "--out", str(out)]
+        + ["--epochs", "1", "--batch-size", "4", "--warmup", "1", *TINY]
+    )
+    assert code == 0
+    return out
+
+
+def _last_json(capsys) -> dict:
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_train_writes_a_model_folder_that_answers_with_exact_spans(trained, capsys):
+    info = json.loads((trained / "model.json").read_text())
+    assert info["task"] == "mrc" and info["method"] in trained.name
+    assert info["training"]["epochs_trained"] == 1
+    context = CONTEXTS[0]
+    assert main(["ask", "--model", str(trained), "--question", "makes", "--context", context]) == 0
+    answer = _last_json(capsys)
+    assert answer["text"] and context[answer["start"] : answer["end"]] == answer["text"]
+    assert 0 < answer["score"] <= 1
+
+
+def test_ask_a_file_without_answers_then_evaluate(trained, files, capsys):
+    pred = files["folder"] / f"pred-{trained.name}.json"
+    code = main(
+        ["ask", "--model", str(trained), "--input", str(files["open"]), "--output", str(pred)]
+    )
+    assert code == 0
+    answers = json.loads(pred.read_text(encoding="utf-8"))
+    questions = read_squad(files["open"])
+    assert set(answers) == {q.id for q in questions}
+    for q in questions:
+        assert answers[q.id] and answers[q.id] in q.context
+    capsys.readouterr()
+    assert main(["evaluate", "mrc", "--gold", str(files["train"]), "--pred", str(pred)]) == 0
+    from_file = _last_json(capsys)
+    assert set(from_file) == {"em", "f1", "n"} and from_file["n"] == len(questions)
+    assert main(["evaluate", "mrc", "--gold", str(files["train"]), "--model", str(trained)]) == 0
+    assert _last_json(capsys) == from_file  # the same answers, answered again
+
+
+def test_gold_answers_score_one(files, capsys, tmp_path):
+    gold = {q.id: q.answers[0].text for q in _questions()}
+    (tmp_path / "gold.json").write_text(json.dumps(gold), encoding="utf-8")
+    assert (
+        main(
+            [
+                "evaluate",
+                "mrc",
+                "--gold",
+                str(files["train"]),
+                "--pred",
+                str(tmp_path / "gold.json"),
+            ]
+        )
+        == 0
+    )
+    assert _last_json(capsys) == {"em": 1.0, "f1": 1.0, "n": len(gold)}
+
+
+def test_bad_input_is_one_line_exit_2_and_nothing_written(trained, files, tmp_path, capsys):
+    out = tmp_path / "pred.json"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"data": [{"paragraphs": [{"context": "a", "qas": [{"id": 1}]}]}]}))
+    assert main(["ask", "--model", str(trained), "--input", str(bad), "--output", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "data[0].paragraphs[0].qas[0].id: expected a string, got a number" in err
+    assert not out.exists()
+    assert (
+        main(
+            [
+                "ask",
+                "--model",
+                str(trained),
+                "--input",
+                str(files["open"]),
+                "--output",
+                str(files["open"]),
+            ]
+        )
+        == 2
+    )
+    assert read_squad(files["open"])  # the input is intact
+    assert main(["ask", "--model", str(trained), "--question", "who"]) == 2
+    assert "--question needs --context" in capsys.readouterr().err
+    assert main(["ask", "--model", str(tmp_path), "--question", "a", "--context", "b"]) == 2
+    assert "missing model.json" in capsys.readouterr().err
+    assert main(["evaluate", "mrc", "--gold", str(files["open"]), "--model", str(trained)]) == 2
+    assert "expected at least one answer" in capsys.readouterr().err
