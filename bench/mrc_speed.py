@@ -1,0 +1,110 @@
+"""The three answerers on the same held-out questions: accuracy, speed,
+memory, and whether the MLM answerer is several times faster than seq2seq.
+
+    python bench/mrc_speed.py [--models DIR ...] [--gold F] [--questions 500]
+                              [--batch-size 32]
+
+Default: the three demo answerers (resources/models/mrc-*demo, all trained
+from the same pre-trained encoder) on the first 500 questions of the
+held-out CMRC 2018 split (resources/data/mrc/test_cmrc.json). Each answerer
+runs in a fresh process, so its peak memory is its own: it loads, answers
+one warm-up batch (TensorFlow traces its functions then), and answers every
+question in batches of ``--batch-size``, timed. Printed per answerer:
+CMRC 2018 exact match and F1, questions per second, the peak resident size
+of its process; then the speed of MLM ÷ seq2seq (the article says "several
+times"; the target here is 3 at batch 32) and the F1 of each. The last line
+is everything as JSON. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def measure(folder: str, gold: str, n: int, batch_size: int) -> dict:
+    """In this process: one answerer over the first ``n`` questions."""
+    from core.mrc.metric import score_predictions
+    from core.mrc.model import MrcModel
+    from core.mrc.squad import read_squad
+
+    questions = read_squad(gold)[:n]
+    model = MrcModel.load(folder)
+    pairs = [(q.question, q.context) for q in questions]
+    model.answer_many(pairs[:batch_size], batch_size)  # warm-up: traced functions
+    started = time.perf_counter()
+    answers = model.answer_many(pairs, batch_size)
+    seconds = time.perf_counter() - started
+    scores = score_predictions(
+        {q.id: q.answer_texts() for q in questions},
+        {q.id: a.text for q, a in zip(questions, answers, strict=True)},
+    )
+    return {
+        "model": str(folder),
+        "method": model.info.method,
+        "em": round(scores.em, 4),
+        "f1": round(scores.f1, 4),
+        "n": scores.n,
+        "seconds": round(seconds, 2),
+        "questions_per_second": round(len(pairs) / seconds, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def default_models() -> list[str]:
+    found = sorted((ROOT / "resources" / "models").glob("mrc-*demo"))
+    return [str(p) for p in found if (p / "model.json").is_file()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", nargs="+", default=None)
+    parser.add_argument("--gold", default=str(ROOT / "resources/data/mrc/test_cmrc.json"))
+    parser.add_argument("--questions", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # run one answerer here
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.gold, args.questions, args.batch_size)))
+        return
+    rows = []
+    for folder in args.models or default_models():
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", folder, "--gold", args.gold]
+            + ["--questions", str(args.questions), "--batch-size", str(args.batch_size)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        r = rows[-1]
+        print(
+            f"{r['method']:<8} {Path(r['model']).name:<18} EM {r['em']:.3f}  F1 {r['f1']:.3f}  "
+            f"{r['questions_per_second']:7.2f} q/s  peak {r['peak_rss_mb']:7.1f} MB  "
+            f"({r['n']} questions, {r['seconds']} s)",
+            flush=True,
+        )
+    by_method = {r["method"]: r for r in rows}
+    summary: dict = {"batch_size": args.batch_size, "answerers": rows}
+    if "mlm" in by_method and "seq2seq" in by_method:
+        mlm, s2s = by_method["mlm"], by_method["seq2seq"]
+        ratio = mlm["questions_per_second"] / s2s["questions_per_second"]
+        summary["mlm_over_seq2seq_speed"] = round(ratio, 2)
+        summary["mlm_minus_seq2seq_f1"] = round(mlm["f1"] - s2s["f1"], 4)
+        print(
+            f"MLM / seq2seq speed: {ratio:.2f}x at batch {args.batch_size} "
+            f"(F1 {mlm['f1']:.3f} vs {s2s['f1']:.3f})"
+        )
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
