@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Train the demo reading-comprehension models from resources/data/mrc/ on
+# the project's pre-trained encoder (runs/mlm, made here first when it is
+# missing, as scripts/train_demo_model.sh does), fixed seeds.
+#   bash scripts/train_demo_mrc.sh              # the three answerers, then ship
+#   bash scripts/train_demo_mrc.sh pointer mlm  # some of them (mlm, seq2seq, pointer)
+#   bash scripts/train_demo_mrc.sh ship         # copy the trained three into resources/models/
+# Each run resumes where it stopped (state in runs/mrc/METHOD.state/); the
+# three can run at the same time, each in its own shell.
+# Shipping: the answerer with the best dev F1 (training.best_dev in its
+# model.json; dev.json, not the test sets) becomes resources/models/mrc-demo,
+# the other two resources/models/mrc-METHOD-demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+EPOCHS=${EPOCHS:-5}
+D=resources/data/mrc
+if [ $# -eq 0 ]; then set -- mlm seq2seq pointer ship; fi
+
+for step in "$@"; do
+    if [ "$step" = ship ]; then
+        $PY - <<'PY'
+import json, shutil
+from pathlib import Path
+
+runs, models = Path("runs/mrc"), Path("resources/models")
+scores = {}
+for method in ("mlm", "seq2seq", "pointer"):
+    meta = json.loads((runs / method / "model.json").read_text(encoding="utf-8"))
+    scores[method] = meta["training"]["best_dev"]["f1"]
+best = max(scores, key=scores.get)
+for old in [models / "mrc-demo", *(models / f"mrc-{m}-demo" for m in scores)]:
+    if old.exists():
+        shutil.rmtree(old)
+for method in scores:
+    target = models / ("mrc-demo" if method == best else f"mrc-{method}-demo")
+    shutil.copytree(runs / method, target)
+    shutil.copy(runs / f"{method}.history.json", models / f"{target.name}.history.json")
+    print(f"{method}: dev F1 {scores[method]:.4f} -> {target}")
+PY
+        continue
+    fi
+    if [ ! -f runs/mlm/bert_model.ckpt.index ]; then
+        [ -f resources/data/pretrain.txt ] || $PY scripts/build_demo_data.py
+        $PY main.py pretrain mlm \
+            --corpus resources/data/pretrain.txt \
+            --vocab resources/bert_vocab/vocab.txt --cut-vocab \
+            --out runs/mlm --steps 2400 --lr 1e-3 --warmup 400 --seed 42
+    fi
+    [ -f $D/train.json ] || $PY scripts/build_mrc_data.py
+    mkdir -p runs/mrc
+    $PY main.py train mrc --method "$step" \
+        --train $D/train.json --dev $D/dev.json --base runs/mlm \
+        --epochs "$EPOCHS" --lr 1e-3 --warmup 150 --seed 42 \
+        --passage-len 100 --question-len 32 --answer-len 24 \
+        --name "mrc-$step-demo" --out "runs/mrc/$step"
+done
