@@ -12,13 +12,25 @@ from cli.errors import UsageError
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gui", help="open the window (the default with no command)")
-    p.add_argument("--project", help="project file (.kgs) to open")
+    p.add_argument(
+        "--project", help="project to open: a file (.kgs) or postgresql://user@host/db?project=NAME"
+    )
+    p.add_argument("--user", help="your name, recorded with every decision (kept in the settings)")
     p.add_argument("--model", help="model folder to pre-annotate with")
     p.set_defaults(handler=run)
     s = sub.add_parser("screenshot", help="render a panel offscreen with demo content to a PNG")
     s.add_argument(
-        "--panel", choices=["triples", "statistics", "graph", "linking"], default="triples"
+        "--panel",
+        choices=["triples", "statistics", "graph", "linking", "compare"],
+        default="triples",
+        help="compare: two people's decisions on the document side by side",
     )
+    s.add_argument(
+        "--project",
+        help="show this project (a .kgs file or postgresql://...?project=NAME) instead of "
+        "a fresh copy of the demo project",
+    )
+    s.add_argument("--user", help="with --project: whose window it is")
     s.add_argument(
         "--graph", help="with --panel graph: a graph file (default: the demo project's triples)"
     )
@@ -42,9 +54,9 @@ def window_size(text: str) -> tuple[int, int]:
 def run(args: argparse.Namespace) -> int:
     from gui.app import run as run_gui
 
-    project = Path(args.project) if getattr(args, "project", None) else None
+    project = getattr(args, "project", None) or None
     model = Path(args.model) if getattr(args, "model", None) else None
-    return run_gui(project, model)
+    return run_gui(project, model, getattr(args, "user", None))
 
 
 def screenshot(args: argparse.Namespace) -> int:
@@ -61,7 +73,11 @@ def screenshot(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # A private settings file and demo project: the user's own stay untouched.
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-        window = build_window(demo_project_path(Path(tmp)), settings=settings)
+        project = args.project or demo_project_path(Path(tmp))
+        window = build_window(project, settings=settings, user=args.user)
+        refused = window.banner.label.text()
+        if args.project and refused.startswith("Cannot open"):
+            raise UsageError(refused)
         window.resize(width, height)
         window.show()
         panel = window.triples
@@ -84,9 +100,17 @@ def screenshot(args: argparse.Namespace) -> int:
                 window.graph.show_node(busiest)
         if args.panel == "linking":
             _show_linking(window, app)
+        target = window
+        if args.panel == "compare":
+            from gui.team_view import CompareDialog
+
+            if panel.doc is None:
+                raise UsageError("the project has no document to compare decisions on")
+            target = CompareDialog(window.project, panel.doc.id, window)
+            target.show()
         for _ in range(5):
             app.processEvents()
-        ok = window.grab().save(args.out)
+        ok = target.grab().save(args.out)
         window.close()
     if not ok:
         raise UsageError(f"{args.out}: could not write the PNG")

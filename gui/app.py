@@ -57,14 +57,21 @@ def demo_project_path(folder: Path | None = None) -> Path:
 
 
 def build_window(
-    project: Path | None = None, model: Path | None = None, settings: QSettings | None = None
+    project: str | Path | None = None,
+    model: Path | None = None,
+    settings: QSettings | None = None,
+    user: str | None = None,
 ):
+    """The window with ``project`` (a file or a server URL), else the last one, else the demo."""
+    from core.store.location import is_url
     from gui.main_window import MainWindow
 
     window = MainWindow(settings)
-    last_project = window.settings.value("project/last")
+    if user:
+        window.settings.setValue("team/user", user)
+    last = str(window.settings.value("project/last") or "")
     target = project or (
-        Path(last_project) if last_project and Path(last_project).exists() else None
+        last if is_url(last) else Path(last) if last and Path(last).exists() else None
     )
     if target is None or not window.open_project(target):
         window.open_project(demo_project_path())
@@ -74,8 +81,10 @@ def build_window(
     return window
 
 
-def run(project: Path | None = None, model: Path | None = None) -> int:
+def run(
+    project: str | Path | None = None, model: Path | None = None, user: str | None = None
+) -> int:
     app = application()
-    window = build_window(project, model)
+    window = build_window(project, model, user=user)
     window.show()
     return app.exec()

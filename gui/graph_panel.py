@@ -242,7 +242,7 @@ class GraphPanel(QWidget):
         if self.project is None:
             return
         docs = [(d, self.project.document(d).annotations) for d in self.project.all_document_ids()]
-        self.set_graph(graph_from_triples(docs), f"triples of {Path(self.project.path).name}")
+        self.set_graph(graph_from_triples(docs), f"triples of {self.project.name}")
 
     def set_graph(self, graph: Any, name: str) -> None:
         """Show ``graph`` (a networkx graph) as the one to cluster."""

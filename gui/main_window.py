@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         m = self.menuBar().addMenu("&File")
         self._action(m, "&Open project…", self.open_project_dialog, QKeySequence.StandardKey.Open)
+        self._action(m, "Open project &URL…", self.open_project_url_dialog, "Ctrl+Shift+O")
         self._action(m, "&New project…", self.new_project_dialog, QKeySequence.StandardKey.New)
         self._action(m, "&Import DuIE file…", self.import_dialog, "Ctrl+I")
         self._action(m, "&Export DuIE file…", lambda: self.export_dialog(False), "Ctrl+E")
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         # One history for the project; the tab in front shows what changed.
         self._action(m, "&Undo", lambda: self._review_panel().undo(), "Ctrl+Z")
         self._action(m, "&Redo", lambda: self._review_panel().redo(), "Ctrl+Shift+Z")
+        self._action(m, "&Compare two people's decisions…", self.compare_dialog)
         m.addSeparator()
         self._action(m, "&Preferences…", self.preferences_dialog, "Ctrl+,")
 
@@ -202,6 +204,7 @@ class MainWindow(QMainWindow):
     def shortcut_list(self) -> list[tuple[str, str]]:
         window = [
             ("Ctrl+O", "open a project"),
+            ("Ctrl+Shift+O", "open a team's project on a PostgreSQL server"),
             ("Ctrl+N", "new project"),
             ("Ctrl+I", "import a DuIE file into the project"),
             ("Ctrl+E / Ctrl+Shift+E", "export all / reviewed documents"),
@@ -223,20 +226,28 @@ class MainWindow(QMainWindow):
 
     # -- project and model -------------------------------------------------------------
 
+    def user(self) -> str | None:
+        """Who works in this window (File → Open project URL… asks); None: the default."""
+        name = self.settings.value("team/user")
+        return str(name) if name else None
+
     def open_project(self, path: str | Path, create: bool = False) -> bool:
         from core.store import Project
+        from core.store.location import is_url, shown, without_password
 
         try:
-            project = Project.open(path, create=create)
+            project = Project.open(path, create=create, user=self.user())
         except Exception as e:  # locked, newer version, not a project: say so, keep the old one
-            self.banner.show_error(f"Cannot open {path}: {e}")
+            self.banner.show_error(f"Cannot open {shown(path)}: {e}")
             return False
         if self.project is not None:
             self.runner.cancel("triples")
             self.project.close()
         self.project = project
-        self.settings.setValue("project/last", str(Path(path).resolve()))
-        self.setWindowTitle(f"KG Studio — {Path(path).name}")
+        # A password never goes into the settings (keep it in ~/.pgpass).
+        last = without_password(str(path)) if is_url(path) else str(Path(path).resolve())
+        self.settings.setValue("project/last", last)
+        self.setWindowTitle(f"KG Studio — {project.name} ({project.user})")
         self.triples.set_project(project)
         self.linking.set_project(project)
         self.graph.set_project(project)
@@ -300,6 +311,45 @@ class MainWindow(QMainWindow):
         if path:
             self.open_project(path)
 
+    def open_project_url_dialog(self) -> None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        from core.store.location import is_url, without_password
+
+        last = str(self.settings.value("project/last") or "")
+        url, ok = QInputDialog.getText(
+            self,
+            "Open project URL",
+            "PostgreSQL project (postgresql://user@host:port/database?project=NAME);\n"
+            "keep the password in ~/.pgpass:",
+            QLineEdit.EchoMode.Normal,
+            last if is_url(last) else "postgresql://",
+        )
+        if not ok or not url.strip():
+            return
+        name, ok = QInputDialog.getText(
+            self, "Open project URL", "Your name (every decision records it):",
+            QLineEdit.EchoMode.Normal, self.user() or "",
+        )  # fmt: skip
+        if not ok:
+            return
+        if name.strip():
+            self.settings.setValue("team/user", name.strip())
+        if url.strip() != without_password(url.strip()):
+            self.statusBar().showMessage("The password is not kept: put it in ~/.pgpass.", 8000)
+        self.open_project(url.strip())
+
+    def compare_dialog(self) -> None:
+        from gui.team_view import CompareDialog
+
+        doc = self.triples.doc
+        if self.project is None or doc is None:
+            self.banner.show_error("Open a document first.")
+            return
+        dialog = CompareDialog(self.project, doc.id, self)
+        dialog.settled.connect(lambda d: self.triples._show_changed({d}))
+        dialog.exec()
+
     def new_project_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "New project", "", "KG Studio projects (*.kgs)")
         if path:
@@ -355,7 +405,13 @@ class MainWindow(QMainWindow):
             self.banner.show_error("Open a project and choose a model first.")
             return
         # New versions go next to the project, never into the shipped resources.
-        root = Path(self.project.path).with_suffix(".models")
+        if self.project.path is not None:
+            root = Path(self.project.path).with_suffix(".models")
+        else:  # a server project: the models stay on this machine, in the user's data folder
+            from PySide6.QtCore import QStandardPaths
+
+            data = QStandardPaths.StandardLocation.AppDataLocation
+            root = Path(QStandardPaths.writableLocation(data)) / "models" / self.project.name
         dialog = RetrainDialog(
             self.runner, self.project, self.triples.model_dir, root, self, models=self.models
         )
@@ -367,6 +423,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.triples.save_place()
+        self.triples.watcher.watch(None)
         # The child processes first, within one 2 s deadline: the jobs waiting
         # on them then end at once instead of holding the window open.
         close_all([self.models, self.linking.linker])

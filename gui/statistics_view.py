@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
+from gui.team_view import AgreementTable  # noqa: E402
+
 STATUSES = ("predicted", "accepted", "edited", "added", "rejected")
 BINS = np.linspace(0.0, 1.0, 11)
 
@@ -80,6 +82,17 @@ class StatisticsView(QWidget):
         split.addWidget(self.plot)
         split.setSizes([520, 600])
         layout.addWidget(split, 1)
+        self.agreement_label = QLabel("")
+        layout.addWidget(self.agreement_label)
+        self.agreement = AgreementTable()
+        self.agreement.setMaximumHeight(180)
+        layout.addWidget(self.agreement)
+        self.show_agreement({"pairs": []})
+
+    def show_agreement(self, result: dict[str, Any]) -> None:
+        self.agreement_label.setText(_agreement_text(result))
+        self.agreement.show_agreement(result)
+        self.agreement.setVisible(bool(result.get("pairs")))
 
     def show_statistics(self, stats: dict[str, Any]) -> None:
         per: dict[str, dict[str, int]] = {}
@@ -122,6 +135,18 @@ class StatisticsView(QWidget):
             f"{decided} model triples decided by a person. Bars: how many decided triples fall at each "
             "score (scaled); line: the share accepted without change."
         )
+
+
+def _agreement_text(result: dict[str, Any]) -> str:
+    if not result.get("pairs"):
+        return (
+            "Agreement: appears once two people have decided on the same documents "
+            "(F1 between their kept triples and links, Cohen's κ on accept / reject)."
+        )
+    return (
+        "Agreement between people who decided on the same documents: F1 between their "
+        "kept triples and links, Cohen's κ on their accept / reject of the same proposals."
+    )
 
 
 def _count_items(counts: Any):

@@ -16,6 +16,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,6 +40,7 @@ from gui.document_list import DocumentList
 from gui.jobs import JobRunner
 from gui.statistics_view import StatisticsView
 from gui.status_line import StatusLine
+from gui.team_view import OWNERS, TeamWatcher
 from gui.triple_looks import arcs_for, span_styles
 from gui.triple_table import DocumentListModel, TripleTableModel, document_lines
 
@@ -117,6 +119,15 @@ class TriplesPanel(QWidget):
         self.documents.chosen.connect(self.show_document)
         self.doc_list, self.doc_model = self.documents.view, self.documents.model
         self.filter_box = self.documents.filter_box
+        # Whose documents: on a team's server project, one's own or nobody's yet.
+        self.owner_box = QComboBox()
+        for label, _ in OWNERS:
+            self.owner_box.addItem(label)
+        self.owner_box.currentIndexChanged.connect(lambda _: self.refresh_documents_later())
+        self.documents.layout().insertWidget(1, self.owner_box)
+        self.watcher = TeamWatcher(self)
+        self.watcher.changed.connect(self._show_changed)
+        self.watcher.failed.connect(self.message.emit)
 
         right = QWidget()
         rv = QVBoxLayout(right)
@@ -238,6 +249,7 @@ class TriplesPanel(QWidget):
         self.review = TripleReview(project, self.schema) if project is not None else None
         self._shown = None
         self.changed.clear()
+        self.watcher.watch(project)
         self.refresh_documents()
         first = self.review.first_document(self._last_document()) if self.review else None
         if first is not None:
@@ -247,7 +259,10 @@ class TriplesPanel(QWidget):
 
     def _last_document_key(self) -> str:
         # Hashed: a path's slashes and colons are not welcome in a settings key.
-        path = str(Path(self.project.path).resolve())
+        if self.project.path is None:
+            path = self.project.location
+        else:
+            path = str(Path(self.project.path).resolve())
         return "triples/last_document/" + hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
 
     def _last_document(self) -> int | None:
@@ -269,7 +284,10 @@ class TriplesPanel(QWidget):
 
     def refresh_statistics(self) -> None:
         if self.project is not None and self.views.currentWidget() is self.statistics:
+            from core.store.agreement import agreement
+
             self.statistics.show_statistics(self.project.statistics())
+            self.statistics.show_agreement(agreement(self.project))
 
     def set_schema(self, schema: list[dict[str, str]]) -> None:
         self.schema = schema
@@ -279,13 +297,18 @@ class TriplesPanel(QWidget):
     def current_filter(self) -> str:
         return self.documents.current_filter()
 
+    def current_owner(self) -> str:
+        return OWNERS[self.owner_box.currentIndex()][1]
+
     def refresh_documents(self) -> None:
         """Re-read the whole list now (opening a project)."""
         self.runner.cancel(LIST_OWNER)
         if self.project is None:
             self._set_list([], 0)
             return
-        rows = self.project.documents(self.current_filter(), low_score=self.low_score)
+        rows = self.project.documents(
+            self.current_filter(), low_score=self.low_score, assigned=self.current_owner()
+        )
         self._set_list(rows, self.project.count_documents())
 
     def refresh_documents_later(self) -> None:
@@ -295,10 +318,11 @@ class TriplesPanel(QWidget):
             self._set_list([], 0)
             return
         project, flt, cut = self.project, self.current_filter(), self.low_score
+        owner = self.current_owner()
 
         def read(ctx) -> tuple:
             with project.second_connection() as reader:
-                rows = reader.documents(flt, low_score=cut)
+                rows = reader.documents(flt, low_score=cut, assigned=owner)
                 return rows, reader.count_documents(), document_lines(rows)
 
         self.runner.submit(
@@ -558,7 +582,7 @@ class TriplesPanel(QWidget):
             self._apply(Step(reread=True))
 
     def _pre_annotation_done(self, project: Any, n: int, cancelled: bool) -> None:
-        if project is not self.project:
+        if project is not self.project or project.db is None:  # left, or closed with the window
             return
         self.changed.flush()
         if cancelled:

@@ -14,7 +14,7 @@ from core.formats.duie import Span, Triple
 from core.linking.queries import Mention
 from core.store import Project
 from core.store.links import Links
-from core.store.location import parse, shown
+from core.store.location import parse, shown, without_password
 from tests.conftest import write_jsonl
 from tests.test_store import LINES
 
