@@ -1,6 +1,7 @@
 """Reading comprehension from the command line:
 
-ask           --model DIR (--question Q --context TEXT | --input SQUAD.json --output PRED.json)
+ask           --model DIR (--question Q --context TEXT | --input SQUAD.json --output PRED.json
+                | --project P.kgs --template "{subject}..." --type T --predicate P)
 train mrc     --method mlm|seq2seq|pointer --train F --dev F --base CKPT --out DIR
 evaluate mrc  --gold SQUAD.json (--pred PRED.json | --model DIR)
 """
@@ -34,6 +35,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--context", help="the passage to answer it from")
     p.add_argument("--input", help="SQuAD v1.1-layout file of questions (answers may be [])")
     p.add_argument("--output", help="JSON file: question id -> answer (the CMRC layout)")
+    p.add_argument("--project", help="ask every document of this project (with --template)")
+    p.add_argument(
+        "--template", help='the question, with {subject} for the name: "{subject}的出生日期是？"'
+    )
+    p.add_argument("--type", help="the entity type of the names asked about (with --project)")
+    p.add_argument("--predicate", help="predicate of the triples the answers become")
+    p.add_argument("--object-type", default="", help="type recorded for the answers")
+    p.add_argument(
+        "--min-score", type=fraction, default=0.0, help="drop answers scored lower (default 0)"
+    )
     p.add_argument("--batch-size", type=positive_int, default=32)
     p.set_defaults(handler=run_ask)
 
@@ -98,13 +109,43 @@ def _answer_all(model, questions, batch_size: int):
         bar.close()
 
 
+def run_ask_project(args: argparse.Namespace) -> int:
+    from core.mrc.ask_documents import Slot, answer_planned, ask_every_document, check_template
+    from core.store.project import Project, project_exists
+
+    for name in ("template", "type", "predicate"):
+        if not getattr(args, name):
+            raise UsageError(f"--project needs --{name}")
+    check_template(args.template)
+    if not project_exists(args.project):
+        raise UsageError(f"{args.project}: no such project")
+    slot = Slot(args.template, args.type, args.predicate, args.object_type, args.min_score)
+    model = load_mrc_model(args.model)
+
+    def run(planned, texts, slot, ctx):
+        return answer_planned(model, planned, texts, slot, ctx, args.batch_size)
+
+    ctx, bar = console_context()
+    try:
+        with Project.open(args.project, create=False) as project:
+            result = ask_every_document(project, run, slot, ctx)
+    finally:
+        bar.close()
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
 def run_ask(args: argparse.Namespace) -> int:
     from core.mrc.squad import read_squad, write_predictions
 
     one = args.question is not None or args.context is not None
     many = args.input is not None or args.output is not None
+    if args.project is not None:
+        if one or many:
+            raise UsageError("--project asks the project's documents: drop --question / --input")
+        return run_ask_project(args)
     if one == many:
-        raise UsageError("give --question and --context, or --input and --output")
+        raise UsageError("give --question and --context, --input and --output, or --project")
     if one and (args.question is None or args.context is None):
         raise UsageError("--question needs --context (and --context needs --question)")
     if many and (args.input is None or args.output is None):

@@ -136,3 +136,45 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(trained, files, tmp_pa
     assert "missing model.json" in capsys.readouterr().err
     assert main(["evaluate", "mrc", "--gold", str(files["open"]), "--model", str(trained)]) == 2
     assert "expected at least one answer" in capsys.readouterr().err
+
+
+def test_ask_every_document_of_a_project(trained, tmp_path, capsys):
+    from core.store.project import Project
+    from tests.conftest import write_jsonl
+
+    lines = [
+        {
+            "text": CONTEXTS[0],
+            "spo_list": [
+                {
+                    "subject": "jack",
+                    "subject_type": "person",
+                    "predicate": "is",
+                    "object": "a dull boy",
+                    "object_type": "thing",
+                }
+            ],
+        },
+        {"text": CONTEXTS[1], "spo_list": []},
+        {"text": "no play", "spo_list": []},
+    ]
+    path = tmp_path / "p.kgs"
+    with Project.open(path) as p:
+        p.import_file(write_jsonl(tmp_path / "in.jsonl", lines))
+    args = ["ask", "--model", str(trained), "--project", str(path), "--template", "{subject} makes"]
+    assert main([*args, "--type", "person", "--predicate", "does"]) == 0
+    result = _last_json(capsys)
+    assert (result["names"], result["documents"], result["questions"]) == (1, 2, 2)
+    with Project.open(path, create=False) as p:
+        docs = [p.document(d) for d in p.all_document_ids()]
+    answers = [a for d in docs for a in d.annotations if a.predicate == "does"]
+    assert len(answers) == result["triples"]
+    for d in docs:
+        for a in d.annotations:
+            if a.predicate == "does":
+                assert a.status == "predicted" and a.origin == result["origin"]
+                assert d.text[a.object_span.start : a.object_span.end] == a.object
+    assert main([*args, "--type", "person"]) == 2
+    assert "--project needs --predicate" in capsys.readouterr().err
+    assert main([*args[:-1], "what", "--type", "person", "--predicate", "x"]) == 2
+    assert "no {subject}" in capsys.readouterr().err
