@@ -46,6 +46,11 @@ def register_train(kinds: argparse._SubParsersAction) -> None:
     t.add_argument("--kb", required=True, help="knowledge base in the CCKS kb_data format")
     t.add_argument("--train", required=True, help="annotated queries (mention_data with kb_id)")
     t.add_argument("--dev", required=True, help="held-out queries: F1 after each epoch")
+    t.add_argument(
+        "--dev-kb",
+        help="the knowledge base the dev queries link against (default: --kb); a KB "
+        "disjoint from the training one tests the NIL threshold where it will be used",
+    )
     base = t.add_mutually_exclusive_group(required=True)
     base.add_argument("--base", help="Google-BERT-format checkpoint folder to fine-tune")
     base.add_argument("--config", choices=["small"], help="a fresh small encoder")
@@ -173,7 +178,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             check_model_folder(args.model, what="KG Studio linker folder")
         kb, index = open_kb(args.kb)
         predicted = _link([q.text for q in gold], kb, index, args.model, 32)
-    scores = score_links([q.mentions for q in gold], predicted, [q.unlabelled() for q in gold])
+    scores = score_links([q.mentions for q in gold], predicted, [q.unscored() for q in gold])
     print(json.dumps(scores.summary()))
     return 0
 
@@ -193,6 +198,7 @@ def run_train(args: argparse.Namespace) -> int:
             (args.kb, "the knowledge base"),
             (args.train, "the training data"),
             (args.dev, "the dev data"),
+            (args.dev_kb, "the dev knowledge base"),
             (args.base, "the base checkpoint"),
             (args.vocab, "the vocabulary"),
         ],
@@ -203,6 +209,7 @@ def run_train(args: argparse.Namespace) -> int:
     if not train:
         raise UsageError(f"{args.train}: no queries")
     kb, index = open_kb(args.kb)
+    dev_kb = open_kb(args.dev_kb) if args.dev_kb else None
     missing = {m.kb_id for q in train for m in q.mentions if not m.is_nil} - set(kb.entities)
     if missing:
         raise UsageError(
@@ -232,6 +239,7 @@ def run_train(args: argparse.Namespace) -> int:
             "kb": str(args.kb),
             "train_file": str(args.train),
             "dev_file": str(args.dev),
+            "dev_kb": str(args.dev_kb or args.kb),
             "base": str(args.base) if args.base else f"fresh {args.config} encoder",
         },
     )
@@ -247,7 +255,7 @@ def run_train(args: argparse.Namespace) -> int:
     )
     return print_training(
         lambda ctx, on_epoch: train_linker(
-            model, kb, index, train, dev, out, settings, ctx, on_epoch
+            model, kb, index, train, dev, out, settings, ctx, on_epoch, dev_kb
         ),
         out,
     )

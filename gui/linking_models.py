@@ -59,9 +59,11 @@ class MentionTableModel(RowsModel):
     """Rows are core.store.links Link objects; ``entity_name(id)`` names an entity."""
 
     def __init__(self, entity_name: Callable[[str], str], parent=None) -> None:
-        super().__init__(("Mention", "At", "Entity", "Status", "Score"), self._cell, parent)
+        super().__init__(
+            ("Mention", "At", "Entity", "Status", "Link p", "Mention p"), self._cell, parent
+        )
         self.entity_name = entity_name
-        self.right_aligned = {1, 4}
+        self.right_aligned = {1, 4, 5}
 
     def _cell(self, link: Any, column: int) -> str:
         if column == 0:
@@ -72,7 +74,8 @@ class MentionTableModel(RowsModel):
             return "NIL" if link.is_nil else self.entity_name(link.kb_id)
         if column == 3:
             return f"{STATUS_MARKS.get(link.status, '')} {link.status}"
-        return "" if link.score is None else f"{link.score:.2f}"
+        score = link.score if column == 4 else link.mention_score
+        return "" if score is None else f"{score:.2f}"
 
     def extra(self, link: Any, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -80,6 +83,12 @@ class MentionTableModel(RowsModel):
         if role == Qt.ItemDataRole.ForegroundRole and link.status == "rejected":
             return QBrush(QColor("#8a8a8a"))
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 4:
+                return (
+                    "probability that the mention names the linked entity (NIL: the best candidate)"
+                )
+            if column == 5:
+                return "probability that the span is a mention at all"
             return f"{link.mention} [{link.start}, {link.end}) — {link.origin}"
         return None
 

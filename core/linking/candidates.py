@@ -122,6 +122,8 @@ class AliasIndex:
         between ``南京`` and ``南京市长江大桥``), in reading order, longest first
         at each start."""
         entries = self.entries
+        if not entries:  # an automaton of no words cannot be searched
+            return []
         matches = [
             AliasMatch(end - len(entries[n][0]) + 1, end + 1, entries[n][0], self._candidates_of(n))
             for end, n in self.automaton.iter(text)
@@ -135,6 +137,8 @@ class AliasIndex:
         # Not the automaton's iter_long: it does not go back after a failed
         # longer match, so it misses some leftmost-longest matches.
         entries = self.entries
+        if not entries:
+            return []
         longest: dict[int, tuple[int, int]] = {}
         for end, n in self.automaton.iter(text):
             start = end - len(entries[n][0]) + 1

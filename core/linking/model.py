@@ -11,15 +11,23 @@ Linking a text: every alias match of the KB is found; the mention head,
 informed by those matches, gives every token a start and an end probability;
 mentions are the alias matches whose ends are likely enough, and the free
 spans whose ends pass the (higher) pointer thresholds; each span's candidates
-(the entities with that alias) are scored by the ranker; the best candidate
-is the link when its score reaches ``nil_threshold``, otherwise NIL.
+(the entities with that alias) are scored by the ranker, whose score is made
+a probability by the calibration fitted on held-out queries
+(core/linking/calibration.py); the best candidate is the link when its
+probability reaches ``nil_threshold``, otherwise NIL.
+
+Newer linkers also read the alias prior (core/linking/alias_prior.py), kept
+in the folder as ``alias_prior.json``.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,10 +36,16 @@ from core.compat import bert4keras
 from core.encoder.spans import char_to_token_span, pointer_spans
 from core.encoder.tokenizer import Tokenizer
 from core.errors import BadInput
-from core.linking.candidates import AliasIndex, CandidateGenerator, by_prior
+from core.linking.alias_prior import PRIOR_FILE, AliasPrior
+from core.linking.candidates import AliasIndex, AliasMatch, CandidateGenerator, by_prior
 from core.linking.folder import FORMAT_VERSION, TASK
 from core.linking.kb import KnowledgeBase
-from core.linking.network import LinkNetwork, build_link_network
+from core.linking.network import (
+    ALIAS_FEATURES,
+    PRIOR_FEATURES,
+    LinkNetwork,
+    build_link_network,
+)
 from core.linking.queries import NIL, Mention
 from core.linking.samples import (
     MIN_ALIAS_CHARS,
@@ -42,6 +56,10 @@ from core.linking.samples import (
 )
 from core.runtime.jobs import JobContext
 from core.runtime.model_folder import FolderModel, check_header
+
+# A span the head proposes on its own (no alias matches it) that runs over a
+# comma, an enumeration mark or a full stop is two names or a phrase, not one.
+_BREAKS_A_NAME = re.compile(r"[，、。；：！？,;:!?\s]")
 
 
 class LinkerFolderError(BadInput):
@@ -57,8 +75,13 @@ class LinkerInfo:
     mention_start: float = 0.5  # a free span: its start and end probabilities
     mention_end: float = 0.5
     alias_threshold: float = 0.5  # an alias match: the smaller of its two
-    max_free_tokens: int = 16  # a longer free span is a decoding accident, not a name
+    max_free_tokens: int = 12  # a longer free span is a decoding accident, not a name
     nil_threshold: float = 0.5
+    # Per token features of the mention head: 3 (alias matches) or 5 (and the
+    # alias prior). Folders written before the prior existed have 3.
+    alias_features: int = ALIAS_FEATURES + PRIOR_FEATURES
+    # Platt scaling of the ranker: probability = sigmoid(a * logit(raw) + b).
+    calibration: tuple[float, float] = (1.0, 0.0)
     name: str = "linker"
     version: str = "1"
     training: dict[str, Any] = field(default_factory=dict)
@@ -70,7 +93,16 @@ class LinkerInfo:
     def from_json(cls, d: dict[str, Any], where: str) -> LinkerInfo:
         check_header(d, TASK, FORMAT_VERSION, where, LinkerFolderError)
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        known.setdefault("alias_features", ALIAS_FEATURES)
+        if known["alias_features"] not in (ALIAS_FEATURES, ALIAS_FEATURES + PRIOR_FEATURES):
+            raise LinkerFolderError(f"{where}: alias_features must be 3 or 5")
+        a, b = known.get("calibration", (1.0, 0.0))
+        known["calibration"] = (float(a), float(b))
         return cls(**known)
+
+    @property
+    def reads_prior(self) -> bool:
+        return self.alias_features > ALIAS_FEATURES
 
 
 @dataclass
@@ -87,8 +119,16 @@ class ScoredMention:
     def decide(self, nil_threshold: float) -> Mention:
         best = self.candidates[0] if self.candidates else None
         kb_id = best[0] if best and best[1] >= nil_threshold else NIL
-        score = best[1] if best else self.mention_score
-        return Mention(self.start, self.end, self.text, kb_id, score, tuple(self.candidates))
+        score = best[1] if best else None
+        return Mention(
+            self.start,
+            self.end,
+            self.text,
+            kb_id,
+            score,
+            tuple(self.candidates),
+            self.mention_score,
+        )
 
 
 class LinkerModel(FolderModel):
@@ -104,13 +144,18 @@ class LinkerModel(FolderModel):
         self, info: LinkerInfo, network: LinkNetwork, tokenizer: Tokenizer, bert_config: dict
     ) -> None:
         super().__init__(info, network, tokenizer, bert_config)
+        self.prior: AliasPrior | None = AliasPrior() if info.reads_prior else None
         self._lock = threading.Lock()
         tf = bert4keras().tf
         ids = tf.TensorSpec([None, None], tf.int32)
         # One trace for every batch shape (predict_on_batch retraces per shape).
         self._mention_fn = tf.function(
             lambda t, s, f: network.mention_model([t, s, f], training=False),
-            input_signature=[ids, ids, tf.TensorSpec([None, None, 3], tf.float32)],
+            input_signature=[
+                ids,
+                ids,
+                tf.TensorSpec([None, None, info.alias_features], tf.float32),
+            ],
         )
         self._ranker_fn = tf.function(
             lambda t, s: network.ranker_model([t, s], training=False),
@@ -135,7 +180,12 @@ class LinkerModel(FolderModel):
                 f"maxlen {max(info.maxlen, info.pair_maxlen)} exceeds the encoder's "
                 f"max_position_embeddings ({positions})"
             )
-        network = build_link_network(config, checkpoint=checkpoint, keep_tokens=keep_tokens)
+        network = build_link_network(
+            config,
+            checkpoint=checkpoint,
+            keep_tokens=keep_tokens,
+            alias_features=info.alias_features,
+        )
         return cls(info, network, tokenizer, config)
 
     @classmethod
@@ -144,7 +194,33 @@ class LinkerModel(FolderModel):
 
     @classmethod
     def build_network(cls, config: dict[str, Any], info: LinkerInfo) -> LinkNetwork:
-        return build_link_network(config)
+        return build_link_network(config, alias_features=info.alias_features)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> LinkerModel:
+        model = super().load(folder)
+        if model.info.reads_prior:
+            path = Path(folder) / PRIOR_FILE
+            if not path.is_file():
+                raise LinkerFolderError(f"{folder}: missing {PRIOR_FILE} (the alias prior)")
+            model.prior = AliasPrior.read(path)
+        return model
+
+    def extra_files(self) -> dict[str, str]:
+        return {PRIOR_FILE: self.prior.to_json()} if self.prior is not None else {}
+
+    def match_priors(self, matches: Sequence[AliasMatch]) -> list[tuple[float, float]] | None:
+        """(prior, evidence) of each match, for a model that reads them."""
+        if self.prior is None:
+            return None
+        return [self.prior.of(m.alias) for m in matches]
+
+    def calibrated(self, raw: float) -> float:
+        a, b = self.info.calibration
+        if (a, b) == (1.0, 0.0):
+            return raw
+        raw = min(max(raw, 1e-6), 1 - 1e-6)
+        return 1.0 / (1.0 + math.exp(-(a * math.log(raw / (1 - raw)) + b)))
 
     # -- linking -----------------------------------------------------------------------
 
@@ -157,7 +233,14 @@ class LinkerModel(FolderModel):
     ) -> list[list[tuple[int, int, float]]]:
         """Mention spans per text: (start, end, probability), in reading order."""
         matches = [index.find(t) for t in texts]
-        windows = mention_windows(self.tokenizer, texts, matches, self.info.maxlen)
+        priors = None if self.prior is None else [self.match_priors(m) for m in matches]
+        windows = mention_windows(
+            self.tokenizer,
+            texts,
+            matches,
+            self.info.maxlen,
+            priors,  # type: ignore[arg-type]
+        )
         found: list[dict[tuple[int, int], float]] = [{} for _ in texts]
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].encoding.token_ids))
         for begin in range(0, len(order), batch_size):
@@ -172,6 +255,11 @@ class LinkerModel(FolderModel):
                         p, 1, last, self.info.mention_start, self.info.mention_end
                     )
                     if span.end - span.start < self.info.max_free_tokens
+                    and not _BREAKS_A_NAME.search(
+                        texts[w.text_index][
+                            w.encoding.offsets[span.start][0] : w.encoding.offsets[span.end][1]
+                        ]
+                    )
                 }
                 # An alias match is a mention when the head gives its two ends
                 # enough probability, which may be less than a free span needs.
@@ -213,7 +301,7 @@ class LinkerModel(FolderModel):
             scores[chunk] = self._run(self._ranker_fn, ids, segs)[:, 0]
         out: list[list[tuple[str, float]]] = [[] for _ in items]
         for (k, entity_id), s in zip(owner, scores, strict=True):
-            out[k].append((entity_id, float(s)))
+            out[k].append((entity_id, self.calibrated(float(s))))
         for ranked in out:
             ranked.sort(key=lambda c: -c[1])
         return out

@@ -3,8 +3,11 @@
 mention head   per-token start / end probabilities of entity mentions. The
                encoder reads the text alone; the head also sees, per token,
                whether a knowledge-base alias match begins, ends or covers it
-               (three 0/1 features), so it learns which dictionary matches are
-               real mentions and can still propose spans no alias matches.
+               (three 0/1 features) and, in newer models, how often the
+               aliases covering it are mentions at all (the alias prior,
+               core/linking/alias_prior.py), so it learns which dictionary
+               matches are real mentions and can still propose spans no alias
+               matches.
 ranker head    a cross-encoder: ``[CLS] text with 【mention】 marked [SEP]
                candidate description [SEP]``; Dense(1, sigmoid) on [CLS] is the
                probability that the candidate is the entity meant.
@@ -23,6 +26,7 @@ from core.compat import bert4keras
 from core.encoder.bert import build_bert
 
 ALIAS_FEATURES = 3  # begins a match, ends a match, inside a match
+PRIOR_FEATURES = 2  # the alias prior of the matches covering a token, and its evidence
 
 
 @dataclass
@@ -37,6 +41,7 @@ def build_link_network(
     bert_config: dict[str, Any],
     checkpoint: str | None = None,
     keep_tokens: list[int] | None = None,
+    alias_features: int = ALIAS_FEATURES,
 ) -> LinkNetwork:
     b4k = bert4keras()
     keras, K = b4k.keras, b4k.K
@@ -48,7 +53,7 @@ def build_link_network(
     # Mention recognition.
     m_tokens = layers.Input(shape=(None,), dtype="int32", name="mention_token_ids")
     m_segments = layers.Input(shape=(None,), dtype="int32", name="mention_segment_ids")
-    m_alias = layers.Input(shape=(None, ALIAS_FEATURES), name="alias_features")
+    m_alias = layers.Input(shape=(None, alias_features), name="alias_features")
     m_labels = layers.Input(shape=(None, 2), name="mention_labels")
     m_mask = layers.Input(shape=(None,), name="mention_loss_mask")
     m_hidden = encoder([m_tokens, m_segments])

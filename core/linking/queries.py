@@ -21,6 +21,9 @@ NIL = "NIL"
 # Optional field of annotated queries: [start, end) spans nobody annotated
 # (neither mention nor non-mention); scoring ignores predictions there.
 UNLABELLED = "unlabelled"
+# Optional field: [start, end) spans that are mentions of an entity nobody
+# identified. The mention head learns them; link scoring ignores them.
+UNLINKED = "unlinked_mentions"
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,9 @@ class Mention:
     end: int
     text: str
     kb_id: str  # an entity id, or NIL
-    score: float | None = None
+    score: float | None = None  # the link's probability (NIL: the best candidate's)
     candidates: tuple[tuple[str, float], ...] = ()  # (entity id, score), best first
+    mention_score: float | None = None  # the probability that the span is a mention at all
 
     @property
     def is_nil(self) -> bool:
@@ -44,6 +48,8 @@ class Mention:
         d: dict = {"kb_id": self.kb_id, "mention": self.text, "offset": str(self.start)}
         if self.score is not None:
             d["score"] = round(self.score, 4)
+        if self.mention_score is not None:
+            d["mention_score"] = round(self.mention_score, 4)
         if self.candidates:
             d["candidates"] = [{"kb_id": i, "score": round(s, 4)} for i, s in self.candidates]
         return d
@@ -56,9 +62,19 @@ class Query:
     mentions: list[Mention] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # unknown fields, written back as they came
 
-    def unlabelled(self) -> list[tuple[int, int]]:
-        spans = self.extra.get(UNLABELLED, [])
+    def _spans(self, key: str) -> list[tuple[int, int]]:
+        spans = self.extra.get(key, [])
         return [(int(a), int(b)) for a, b in spans] if isinstance(spans, list) else []
+
+    def unlabelled(self) -> list[tuple[int, int]]:
+        return self._spans(UNLABELLED)
+
+    def unlinked(self) -> list[tuple[int, int]]:
+        return self._spans(UNLINKED)
+
+    def unscored(self) -> list[tuple[int, int]]:
+        """Spans where link scoring ignores what a linker says."""
+        return self.unlabelled() + self.unlinked()
 
     def to_json(self) -> dict:
         return {
@@ -92,6 +108,7 @@ def _mention(item: object, text: str, path: Path, line: int, i: int) -> Mention:
             f'{where}: "{mention}" is not at offset {start} of the text (found "{found}")',
         )
     score = item.get("score")
+    mention_score = item.get("mention_score")
     candidates = tuple(
         (c["kb_id"], float(c["score"]))
         for c in item.get("candidates", [])
@@ -104,6 +121,7 @@ def _mention(item: object, text: str, path: Path, line: int, i: int) -> Mention:
         kb_id,
         float(score) if isinstance(score, int | float) else None,
         candidates,
+        float(mention_score) if isinstance(mention_score, int | float) else None,
     )
 
 

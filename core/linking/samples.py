@@ -13,7 +13,7 @@ from core.encoder.samples import pad_ids, padded_length
 from core.encoder.spans import char_to_token_span, window_starts
 from core.encoder.tokenizer import Encoding, Token, Tokenizer
 from core.linking.candidates import AliasMatch
-from core.linking.network import ALIAS_FEATURES
+from core.linking.network import ALIAS_FEATURES, PRIOR_FEATURES
 
 # The mention is marked in the ranker's input by these two characters; they are
 # kept in every linker vocabulary.
@@ -30,12 +30,20 @@ class MentionWindow:
 
     text_index: int
     encoding: Encoding
-    alias_features: np.ndarray  # (len(token_ids), ALIAS_FEATURES)
+    alias_features: np.ndarray  # (len(token_ids), alias feature count)
 
 
-def alias_features(encoding: Encoding, matches: Sequence[AliasMatch]) -> np.ndarray:
-    feats = np.zeros((len(encoding.token_ids), ALIAS_FEATURES), dtype="float32")
-    for m in matches:
+def alias_features(
+    encoding: Encoding,
+    matches: Sequence[AliasMatch],
+    priors: Sequence[tuple[float, float]] | None = None,
+) -> np.ndarray:
+    """Per token: begins / ends / inside an alias match, and with ``priors``
+    (one (prior, evidence) per match) the largest alias prior and its
+    evidence over the matches covering it."""
+    width = ALIAS_FEATURES + (PRIOR_FEATURES if priors is not None else 0)
+    feats = np.zeros((len(encoding.token_ids), width), dtype="float32")
+    for k, m in enumerate(matches):
         if m.end - m.start < MIN_ALIAS_CHARS:
             continue
         span = char_to_token_span(encoding.offsets, m.start, m.end)
@@ -45,6 +53,10 @@ def alias_features(encoding: Encoding, matches: Sequence[AliasMatch]) -> np.ndar
         feats[s, 0] = 1
         feats[e, 1] = 1
         feats[s : e + 1, 2] = 1
+        if priors is not None:
+            prior, evidence = priors[k]
+            feats[s : e + 1, 3] = np.maximum(feats[s : e + 1, 3], prior)
+            feats[s : e + 1, 4] = np.maximum(feats[s : e + 1, 4], evidence)
     return feats
 
 
@@ -53,16 +65,19 @@ def mention_windows(
     texts: Sequence[str],
     matches: Sequence[Sequence[AliasMatch]],
     maxlen: int,
+    priors: Sequence[Sequence[tuple[float, float]]] | None = None,
 ) -> list[MentionWindow]:
     """Each text in windows of at most ``maxlen`` ids that overlap by a quarter,
-    so a mention cut by one window's edge is whole in the next."""
+    so a mention cut by one window's edge is whole in the next. ``priors``:
+    per text, the alias prior of each match (models that read it)."""
     size = maxlen - 2
     out = []
     for i, text in enumerate(texts):
         tokens: list[Token] = tokenizer.tokenize(text)
         for begin in window_starts(len(tokens), size, max(1, size * 3 // 4)):
             enc = tokenizer.encode_tokens(tokens[begin : begin + size])
-            out.append(MentionWindow(i, enc, alias_features(enc, matches[i])))
+            feats = alias_features(enc, matches[i], None if priors is None else priors[i])
+            out.append(MentionWindow(i, enc, feats))
     return out
 
 
@@ -71,7 +86,8 @@ def mention_arrays(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     length = padded_length(max(len(w.encoding.token_ids) for w in windows), limit)
     ids = pad_ids([w.encoding.token_ids for w in windows], length)
-    feats = np.zeros((len(windows), length, ALIAS_FEATURES), dtype="float32")
+    width = windows[0].alias_features.shape[1]
+    feats = np.zeros((len(windows), length, width), dtype="float32")
     for i, w in enumerate(windows):
         feats[i, : len(w.alias_features)] = w.alias_features[:length]
     return ids, np.zeros_like(ids), feats

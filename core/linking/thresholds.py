@@ -1,14 +1,22 @@
-"""Choosing the linker's thresholds on held-out queries: the NIL threshold
-(cheap: one linking pass, then every threshold applied to the stored scores)
-and the threshold for alias matches to count as mentions (one pass each).
+"""Choosing the linker's settings on held-out queries: the ranker's
+calibration and the NIL threshold on the calibrated probability (cheap: one
+linking pass, then every threshold applied to the stored scores) and the
+threshold for alias matches to count as mentions (one pass each).
 They are chosen on one half of the queries and reported on the other
 (core/runtime/tuning.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from core.linking.calibration import (
+    apply_platt,
+    candidate_pairs,
+    expected_calibration_error,
+    fit_platt,
+)
 from core.linking.candidates import AliasIndex
 from core.linking.evaluation import LinkScores, score_links
 from core.linking.kb import KnowledgeBase
@@ -27,7 +35,7 @@ def scores_at(
     return score_links(
         [q.mentions for q in gold],
         [[m.decide(nil_threshold) for m in found] for found in scored],
-        [q.unlabelled() for q in gold],
+        [q.unscored() for q in gold],
     )
 
 
@@ -47,6 +55,66 @@ def choose_nil_threshold(
     return best[1], best[2]
 
 
+def recalibrated(
+    scored: Sequence[Sequence[ScoredMention]], a: float, b: float
+) -> list[list[ScoredMention]]:
+    """The same mentions with raw ranker scores made probabilities by
+    ``(a, b)`` (core/linking/calibration.py), candidates best first again."""
+    out = []
+    for found in scored:
+        row = []
+        for m in found:
+            ids = [c[0] for c in m.candidates]
+            probs = apply_platt([c[1] for c in m.candidates], a, b) if ids else []
+            ranked = sorted(zip(ids, map(float, probs), strict=True), key=lambda c: -c[1])
+            row.append(replace(m, candidates=ranked))
+        out.append(row)
+    return out
+
+
+@dataclass
+class Decision:
+    """Calibration and NIL threshold chosen on some queries, and their scores."""
+
+    calibration: tuple[float, float]
+    nil_threshold: float
+    scores: LinkScores
+
+
+def calibrate_and_choose(raw: Sequence[Sequence[ScoredMention]], gold: Sequence[Query]) -> Decision:
+    """Fit the ranker's calibration on these queries' candidates (raw scores),
+    then the NIL threshold with the best F1 on the calibrated probabilities."""
+    a, b = fit_platt(*candidate_pairs(raw, gold))
+    nil, scores = choose_nil_threshold(recalibrated(raw, a, b), gold)
+    return Decision((a, b), nil, scores)
+
+
+def raw_scores(
+    model: LinkerModel, texts: Sequence[str], kb: KnowledgeBase, index: AliasIndex, **kw: Any
+) -> list[list[ScoredMention]]:
+    """Every proposed mention with its candidates' uncalibrated ranker scores."""
+    kept = model.info.calibration
+    model.info.calibration = (1.0, 0.0)
+    try:
+        return model.score(texts, kb, index, **kw)
+    finally:
+        model.info.calibration = kept
+
+
+def calibration_errors(
+    raw: Sequence[Sequence[ScoredMention]], gold: Sequence[Query], a: float, b: float
+) -> dict[str, float | int]:
+    """Expected calibration error of the raw scores and of the calibrated ones."""
+    scores, labels = candidate_pairs(raw, gold)
+    return {
+        "pairs": len(scores),
+        "ece_raw": round(expected_calibration_error(scores, labels), 4),
+        "ece_calibrated": round(
+            expected_calibration_error(list(apply_platt(scores, a, b)), labels), 4
+        ),
+    }
+
+
 def tune_thresholds(
     model: LinkerModel,
     queries: Sequence[Query],
@@ -54,44 +122,57 @@ def tune_thresholds(
     index: AliasIndex,
     ctx: JobContext | None = None,
 ) -> dict[str, Any]:
-    """Every alias-match threshold of the grid, each with its best NIL
-    threshold, on one half of the queries; the best pair is set in
-    ``model.info``, and the other half is scored with the thresholds the
-    model had and with the chosen ones. The free-span pointer thresholds stay
-    as they are."""
+    """Every alias-match threshold of the grid, each with the ranker's
+    calibration fitted and the best NIL threshold, on one half of the
+    queries; the best is set in ``model.info``, and the other half is scored
+    with the settings the model had and with the chosen ones (and the
+    calibration error of its candidates, raw and calibrated). The free-span
+    pointer thresholds stay as they are."""
     ctx = ctx or JobContext.null()
     require_two_halves(len(queries), "queries")
     tune, report = split_held_out(queries)
     texts = [q.text for q in tune]
     steps = len(ALIAS_GRID) + 2
-    alias_before, nil_before = model.info.alias_threshold, model.info.nil_threshold
+    before_info = replace(model.info)
     grid = []
     for k, th in enumerate(ALIAS_GRID):
         ctx.report(k, steps, f"alias threshold {th}")
         model.info.alias_threshold = th
-        nil, scores = choose_nil_threshold(model.score(texts, kb, index), tune)
-        grid.append({"alias_threshold": th, "nil_threshold": nil, **scores.summary()})
+        d = calibrate_and_choose(raw_scores(model, texts, kb, index), tune)
+        grid.append(
+            {
+                "alias_threshold": th,
+                "nil_threshold": d.nil_threshold,
+                "calibration": [round(d.calibration[0], 4), round(d.calibration[1], 4)],
+                **d.scores.summary(),
+            }
+        )
     best = max(grid, key=lambda g: (g["f1"], g["nil_accuracy"] or 0.0))
     report_texts = [q.text for q in report]
-    ctx.report(len(ALIAS_GRID), steps, "held-out half, thresholds before")
-    model.info.alias_threshold = alias_before
-    scored = model.score(report_texts, kb, index)
-    before = scores_at(scored, report, nil_before)
-    ctx.report(len(ALIAS_GRID) + 1, steps, "held-out half, chosen thresholds")
-    model.info.alias_threshold = best["alias_threshold"]
-    model.info.nil_threshold = best["nil_threshold"]
-    if best["alias_threshold"] != alias_before:
-        scored = model.score(report_texts, kb, index)
-    after = scores_at(scored, report, best["nil_threshold"])
+    ctx.report(len(ALIAS_GRID), steps, "held-out half, settings before")
+    model.info = before_info
+    before = scores_at(model.score(report_texts, kb, index), report, before_info.nil_threshold)
+    ctx.report(len(ALIAS_GRID) + 1, steps, "held-out half, chosen settings")
+    model.info = replace(
+        before_info,
+        alias_threshold=best["alias_threshold"],
+        nil_threshold=best["nil_threshold"],
+        calibration=tuple(best["calibration"]),
+    )
+    raw = raw_scores(model, report_texts, kb, index)
+    a, b = model.info.calibration
+    after = scores_at(recalibrated(raw, a, b), report, best["nil_threshold"])
     ctx.report(steps, steps, "done")
     return {
         "alias_threshold": best["alias_threshold"],
         "nil_threshold": best["nil_threshold"],
+        "calibration": best["calibration"],
         "tune_f1": best["f1"],
         "report_f1_before": round(before.f1, 4),
         "report_f1_after": round(after.f1, 4),
         "report_nil_accuracy_before": _rounded(before.nil_accuracy),
         "report_nil_accuracy_after": _rounded(after.nil_accuracy),
+        "report_calibration": calibration_errors(raw, report, a, b),
         "tune_queries": len(tune),
         "report_queries": len(report),
         "grid": grid,

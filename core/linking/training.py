@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from core.errors import BadInput
-from core.linking.candidates import AliasIndex
+from core.linking.alias_prior import AliasPrior, TextCounts, text_counts
+from core.linking.candidates import AliasIndex, AliasMatch
 from core.linking.evaluation import LinkScores
 from core.linking.kb import KnowledgeBase
 from core.linking.model import LinkerModel
@@ -37,7 +38,7 @@ from core.linking.samples import (
     pair_ids,
     token_mask,
 )
-from core.linking.thresholds import choose_nil_threshold, scores_at
+from core.linking.thresholds import calibrate_and_choose, raw_scores, recalibrated, scores_at
 from core.runtime.jobs import JobContext
 from core.runtime.trainer import train_folder_model
 from core.runtime.training_task import Epoch, Evaluation, TrainingSettings
@@ -103,6 +104,16 @@ def ranker_pairs(
     return pairs, labels
 
 
+def _own_text_left_out(
+    prior: AliasPrior, matches: Sequence[Sequence[AliasMatch]], counts: Sequence[TextCounts]
+) -> list[list[tuple[float, float]]]:
+    """Each training text's alias priors counted without the text itself:
+    the head must learn what the prior says of text it has not seen."""
+    return [
+        [prior.of(m.alias, own) for m in found] for found, own in zip(matches, counts, strict=True)
+    ]
+
+
 def _filled(batch: list[int], size: int, n: int, rng: np.random.Generator) -> list[int]:
     """A short last batch topped up with random samples: Keras needs both
     heads' inputs to have the same number of rows."""
@@ -119,16 +130,20 @@ def evaluate_linker(
     tune: bool = False,
     ctx: JobContext | None = None,
 ) -> LinkScores:
-    """Link ``queries`` and score. With ``tune`` the NIL threshold is chosen
-    on one half of them (kept in ``model.info``) and the scores are those of
-    the other half (core/runtime/tuning.py)."""
-    scored = model.score([q.text for q in queries], kb, index, ctx=ctx)
-    if tune:
-        choose_on, report_on = split_held_out(scored)
-        choose_gold, report_gold = split_held_out(queries)
-        model.info.nil_threshold, _ = choose_nil_threshold(choose_on, choose_gold)
-        scored, queries = report_on, report_gold
-    return scores_at(scored, queries, model.info.nil_threshold)
+    """Link ``queries`` and score. With ``tune`` the ranker's calibration and
+    the NIL threshold are chosen on one half of them (kept in ``model.info``)
+    and the scores are those of the other half (core/runtime/tuning.py)."""
+    if not tune:
+        scored = model.score([q.text for q in queries], kb, index, ctx=ctx)
+        return scores_at(scored, queries, model.info.nil_threshold)
+    raw = raw_scores(model, [q.text for q in queries], kb, index, ctx=ctx)
+    choose_on, report_on = split_held_out(raw)
+    choose_gold, report_gold = split_held_out(queries)
+    chosen = calibrate_and_choose(choose_on, choose_gold)
+    model.info.calibration = chosen.calibration
+    model.info.nil_threshold = chosen.nil_threshold
+    a, b = chosen.calibration
+    return scores_at(recalibrated(report_on, a, b), report_gold, chosen.nil_threshold)
 
 
 def train_linker(
@@ -141,19 +156,31 @@ def train_linker(
     settings: LinkTrainSettings | None = None,
     ctx: JobContext | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    dev_kb: tuple[KnowledgeBase, AliasIndex] | None = None,
 ) -> dict[str, Any]:
+    """``dev_kb``: the KB (and its index) the dev queries link against, when
+    not the training one."""
     settings = settings or LinkTrainSettings()
+    eval_kb, eval_index = dev_kb or (kb, index)
     out_dir = Path(out_dir)
-    train = [q for q in train if q.mentions]
-    if not train:
+    if not any(q.mentions or q.unlinked() for q in train):
         raise BadInput("no training query has a mention")
     if dev:
         require_two_halves(len(dev), "dev queries")
     texts = [q.text for q in train]
+    # Mentions: linked, NIL, and those of entities nobody identified.
+    spans = [[(m.start, m.end) for m in q.mentions] + q.unlinked() for q in train]
+    matches = [index.find(t) for t in texts]
+    priors = None
+    if model.info.reads_prior:
+        counts = [
+            text_counts(q.text, sp, q.unlabelled()) for q, sp in zip(train, spans, strict=True)
+        ]
+        model.prior = AliasPrior.learn(counts)
+        priors = _own_text_left_out(model.prior, matches, counts)
     windows: list[MentionWindow] = mention_windows(
-        model.tokenizer, texts, [index.find(t) for t in texts], model.info.maxlen
+        model.tokenizer, texts, matches, model.info.maxlen, priors
     )
-    spans = [[(m.start, m.end) for m in q.mentions] for q in train]
     unlabelled = [q.unlabelled() for q in train]
     n_pairs = len(ranker_pairs(model, train, kb, index, random.Random(0), 1)[0])
     n_pairs = int(n_pairs * (1 + settings.random_negatives) / 2)  # about, for the schedule
@@ -197,7 +224,7 @@ def train_linker(
         return Epoch(len(pair_batches), steps())
 
     def evaluate(eval_ctx: JobContext) -> Evaluation:
-        scores = evaluate_linker(model, dev, kb, index, tune=True, ctx=eval_ctx)
+        scores = evaluate_linker(model, dev, eval_kb, eval_index, tune=True, ctx=eval_ctx)
         fields = {"nil_threshold": model.info.nil_threshold, **scores.summary()}
         return Evaluation(scores.f1, fields, scores.summary())
 

@@ -70,8 +70,10 @@ def write_model_folder(
     bert_config: dict[str, Any],
     tokenizer: Tokenizer,
     keras_model: Any,
+    extra_files: dict[str, str] | None = None,
 ) -> Path:
-    """Write the whole folder; a complete folder replaces the old one at once."""
+    """Write the whole folder; a complete folder replaces the old one at once.
+    ``extra_files``: a family's own files (name -> text), written with it."""
     folder = Path(folder)
     tmp = folder.with_name(folder.name + ".saving")
     if tmp.exists():
@@ -81,6 +83,8 @@ def write_model_folder(
     (tmp / "bert_config.json").write_text(json.dumps(bert_config, indent=2), encoding="utf-8")
     save_vocab(tmp / "vocab.txt", tokenizer.vocab)
     save_weights_float16(keras_model, tmp / WEIGHTS_FILE)
+    for name, text in (extra_files or {}).items():
+        (tmp / name).write_text(text, encoding="utf-8")
     if folder.exists():
         old = folder.with_name(folder.name + ".old")
         if old.exists():
@@ -149,8 +153,17 @@ class FolderModel:
     def save(self, folder: str | Path) -> Path:
         """Write the model folder; a complete folder replaces the old one at once."""
         return write_model_folder(
-            folder, self.info.to_json(), self.bert_config, self.tokenizer, self.network.train_model
+            folder,
+            self.info.to_json(),
+            self.bert_config,
+            self.tokenizer,
+            self.network.train_model,
+            self.extra_files(),
         )
+
+    def extra_files(self) -> dict[str, str]:
+        """Files of the family's own kept beside the weights (name -> text)."""
+        return {}
 
     def save_info(self, folder: str | Path) -> None:
         """Rewrite only ``model.json`` (thresholds, name...), atomically."""
