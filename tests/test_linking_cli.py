@@ -59,7 +59,7 @@ def test_evaluate_link_prints_one_json_summary(tmp_path, capsys) -> None:
         [
             "link",
             "--kb",
-            str(LINKING / "kb.jsonl"),
+            str(LINKING / "kb_test.jsonl"),
             "--input",
             str(LINKING / "test.jsonl"),
             "--output",
@@ -72,9 +72,11 @@ def test_evaluate_link_prints_one_json_summary(tmp_path, capsys) -> None:
     )
     scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(scores) >= {"precision", "recall", "f1", "nil_accuracy"}
-    # Every gold link is an alias match, so the dictionary finds them all;
-    # it never says NIL.
-    assert scores["recall"] == 1.0 and scores["nil_accuracy"] == 0.0
+    # Every gold mention is an alias match, so the dictionary finds them all,
+    # but it links each shared name to the same one of its entities, and it
+    # never says NIL.
+    assert scores["mention_f1"] < 1.0 and 0.5 < scores["recall"] < 0.9
+    assert scores["nil_accuracy"] == 0.0
     assert 0.5 < scores["precision"] < 1.0
     assert len(list(read_queries(pred))) == len(list(read_queries(LINKING / "test.jsonl")))
 

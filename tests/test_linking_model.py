@@ -10,7 +10,7 @@ import pytest
 from core.errors import BadInput
 from core.formats.errors import FormatError
 from core.linking.candidates import AliasIndex
-from core.linking.dataset import make_linking_data
+from core.linking.dataset import SPLITS, make_linking_data
 from core.linking.evaluation import score_links
 from core.linking.folder import check_linker_folder
 from core.linking.kb import Entity, KnowledgeBase, read_kb
@@ -65,28 +65,70 @@ def test_a_mention_not_at_its_offset_is_reported_with_its_line(tmp_path) -> None
         list(read_queries(path))
 
 
-def test_generated_data_keeps_queries_out_of_the_kb_and_splits_by_entity() -> None:
-    entities = list(read_kb(LINKING / "kb.jsonl"))
-    data = make_linking_data(entities, seed=3)
-    kb_ids = {e.id for e in data.kb}
-    assert not kb_ids & set(data.nil_entities)
-    splits = [data.train, data.dev, data.test]
-    owners = [{q.text_id.rsplit("-", 1)[0] for q in s} for s in splits]
+def _demo_data(seed: int = 3):
+    from core.linking.dataset import corpus_sentence
+
+    corpus = [
+        corpus_sentence("她在医院里回忆起那段爱情，那是深刻的一天", []),
+        corpus_sentence("《爱情》是解晓东演唱的歌曲", ["爱情", "解晓东"]),
+    ] * 40
+    return make_linking_data(list(read_kb(LINKING / "kb.jsonl")), {"train": corpus, "eval": corpus})
+
+
+def test_generated_data_links_each_split_against_its_own_disjoint_kb() -> None:
+    data = _demo_data()
+    ids = {split: {e.id for e in kb} for split, kb in data.kbs.items()}
+    assert not ids["train"] & ids["dev"] and not ids["train"] & ids["test"]
+    assert not ids["dev"] & ids["test"]
+    owners = [{q.text_id.rsplit("-", 1)[0] for q in data.queries[s]} for s in SPLITS]
     assert not (owners[0] & owners[1]) and not (owners[0] & owners[2])
-    abstracts = "".join(dict(e.data).get("摘要", "") for e in data.kb)
-    for q in data.dev + data.test:
-        assert q.mentions
-        assert q.text not in abstracts  # the model cannot find the query in a description
-        for m in q.mentions:
-            assert q.text[m.start : m.end] == m.text
-            assert m.kb_id == NIL or m.kb_id in kb_ids
-    assert any(m.is_nil for q in data.train for m in q.mentions)
+    for split in SPLITS:
+        kb = data.kbs[split]
+        assert not ids[split] & set(data.nil_entities[split])
+        abstracts = "".join(dict(e.data).get("摘要", "") for e in kb)
+        for q in data.queries[split]:
+            if q.extra["source"] == "kb":
+                assert q.mentions
+                assert q.text not in abstracts  # never found inside a description
+            for m in q.mentions:
+                assert q.text[m.start : m.end] == m.text
+                assert m.kb_id == NIL or m.kb_id in ids[split]
+        # Some names are shared by two entities of the KB, and some NIL
+        # mentions have a namesake in the KB: only the context can tell.
+        names: dict[str, set[str]] = {}
+        for e in kb:
+            names.setdefault(e.name, set()).add(e.id)
+        assert any(len(v) > 1 for v in names.values())
+        nil_names = {m.text for q in data.queries[split] for m in q.mentions if m.is_nil}
+        assert nil_names & set(names)
+
+
+def test_a_renamed_entity_reads_as_its_new_name_everywhere() -> None:
+    from core.linking.dataset import renamed
+
+    e = _entity("1", "曝光", "《曝光》是王晶演唱的歌曲，曝光收录于专辑。", ("曝光歌",))
+    r = renamed(e, "回忆")
+    assert r.names() == ("回忆",)
+    assert dict(r.data)["摘要"] == "《回忆》是王晶演唱的歌曲，回忆收录于专辑。"
+
+
+def test_corpus_aliases_are_negatives_unless_annotated() -> None:
+    data = _demo_data()
+    corpus = [q for q in data.queries["train"] if q.extra["source"] == "corpus"]
+    assert corpus and all(not q.mentions for q in corpus)
+    titled = [q for q in corpus if q.text.startswith("《爱情》")]
+    plain = [q for q in corpus if q.text.startswith("她在医院")]
+    assert titled and all(q.unlinked() == [(1, 3)] for q in titled)
+    assert plain and all(not q.unlinked() for q in plain)
 
 
 def test_the_shipped_demo_data_matches_its_generator() -> None:
     stats = json.loads((LINKING / "stats.json").read_text())
-    assert stats["test_queries"] == sum(1 for _ in read_queries(LINKING / "test.jsonl"))
-    assert stats["kb_entities"] == sum(1 for _ in read_kb(LINKING / "kb.jsonl"))
+    for split in SPLITS:
+        queries = list(read_queries(LINKING / f"{split}.jsonl"))
+        assert stats[f"{split}_kb_queries"] + stats[f"{split}_corpus_queries"] == len(queries)
+        kb = sum(1 for _ in read_kb(LINKING / f"kb_{split}.jsonl"))
+        assert stats[f"{split}_kb_entities"] == kb
 
 
 # -- scores ------------------------------------------------------------------------------
@@ -182,6 +224,31 @@ def test_save_then_load_links_the_same(tiny_linker, tmp_path) -> None:
             )
 
 
+def test_a_free_span_across_punctuation_is_not_proposed(tiny_linker, monkeypatch) -> None:
+    import numpy as np
+
+    text = "张东健高小英夫妇、权相宇出席"
+
+    def probabilities(fn, ids, segs, feats):
+        p = np.zeros((*ids.shape, 2), dtype="float32")
+        p[:, 1, 0] = p[:, 11, 1] = 0.9  # 张东健高小英夫妇、权相: runs over 、
+        p[:, 10, 0] = 0.9  # 权相 (ending where the long one does): no punctuation
+        return p
+
+    monkeypatch.setattr(tiny_linker, "_run", probabilities)
+    (found,) = tiny_linker.propose([text], AliasIndex.build(KnowledgeBase([])))
+    assert [text[s:e] for s, e, _ in found] == ["权相"]
+
+
+def test_a_linker_without_its_alias_prior_is_refused(tiny_linker, tmp_path) -> None:
+    from core.linking.model import LinkerFolderError, LinkerModel
+
+    folder = tiny_linker.save(tmp_path / "linker")
+    (folder / "alias_prior.json").unlink()
+    with pytest.raises(LinkerFolderError, match="alias_prior.json"):
+        LinkerModel.load(folder)
+
+
 def test_a_broken_linker_folder_is_refused_clearly(tmp_path, tiny_linker) -> None:
     from core.linking.model import LinkerFolderError, LinkerModel
 
@@ -265,8 +332,8 @@ def test_predictions_on_unannotated_spans_are_not_scored() -> None:
 
 
 def test_other_kb_names_in_a_query_are_marked_unannotated() -> None:
-    data = make_linking_data(list(read_kb(LINKING / "kb.jsonl")), seed=3)
-    marked = [q for q in data.train if q.unlabelled()]
+    data = _demo_data()
+    marked = [q for q in data.queries["train"] if q.unlabelled()]
     assert marked
     for q in marked:
         for a, b in q.unlabelled():
@@ -278,13 +345,13 @@ def test_the_demo_linker_beats_the_dictionary_on_held_out_queries() -> None:
     from core.linking.candidates import AliasIndex
     from core.linking.model import LinkerModel
 
-    kb = KnowledgeBase.load(LINKING / "kb.jsonl")
+    kb = KnowledgeBase.load(LINKING / "kb_test.jsonl")  # disjoint from the training KB
     index = AliasIndex.build(kb)
     test = list(read_queries(LINKING / "test.jsonl", annotated=True))
     model = LinkerModel.load(RESOURCES / "models" / "linker-demo")
     texts = [q.text for q in test]
     gold = [q.mentions for q in test]
-    unlabelled = [q.unlabelled() for q in test]
+    unlabelled = [q.unscored() for q in test]
     ours = score_links(gold, model.link(texts, kb, index), unlabelled)
     dictionary = score_links(gold, link_by_prior(texts, index), unlabelled)
     assert ours.f1 > dictionary.f1 + 0.03
