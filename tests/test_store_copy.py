@@ -102,6 +102,8 @@ def test_passwords_are_never_shown(pg_server, capsys) -> None:
     url = f"postgresql://kgs:s3cret@127.0.0.1:{pg_server.port}/nodb?project=p"
     assert shown(url) == f"postgresql://kgs:***@127.0.0.1:{pg_server.port}/nodb?project=p"
     assert "s3cret" not in shown("postgresql://h/db?project=p&password=s3cret")
+    kept = without_password("postgresql://kgs:s3cret@h/db?password=s3cret&project=p")
+    assert kept == "postgresql://kgs@h/db?project=p"  # what the window keeps in its settings
     assert main(["project", "export", url, "/tmp/never.jsonl"]) == 2
     err = capsys.readouterr().err
     assert "cannot connect" in err and "s3cret" not in err and "kgs:***@" in err
