@@ -179,15 +179,22 @@ def test_the_answerer_runs_in_a_child_process(tmp_path: Path, data_dir: Path):
     passage with their spans, and asking documents hands batches back."""
     from core.encoder.bert import prepare_encoder
     from core.mrc.model import MrcModel, MrcModelInfo
-    from core.mrc.process import MrcProcess
+    from core.mrc.process import AnswererSet, MrcProcess
     from core.mrc.windows import Layout
 
     setup = prepare_encoder(data_dir / "tiny_ckpt")
-    info = MrcModelInfo("pointer", Layout(3, 6, 2, 4), name="tiny")
-    folder = MrcModel.create(info, setup.config, setup.tokenizer, setup.checkpoint).save(
-        tmp_path / "m"
-    )
+    folders = []
+    for method in ("pointer", "mlm"):
+        info = MrcModelInfo(method, Layout(3, 6, 2, 4), name=f"tiny-{method}")
+        model = MrcModel.create(info, setup.config, setup.tokenizer, setup.checkpoint)
+        folders.append(model.save(tmp_path / method))
+    folder = folders[0]
     context = "all work and no play makes jack a dull boy"
+    with AnswererSet(folders) as each:
+        side_by_side = each.answer_each("makes", context)
+    assert list(side_by_side) == [str(f) for f in folders]
+    for answer in side_by_side.values():
+        assert answer.text and context[answer.start : answer.end] == answer.text
     with MrcProcess() as child:
         (answer,) = child.answer_many(folder, [("makes", context)])
         assert answer.text and context[answer.start : answer.end] == answer.text
@@ -196,5 +203,5 @@ def test_the_answerer_runs_in_a_child_process(tmp_path: Path, data_dir: Path):
         batches: list = []
         run = child.runner(folder)
         origin, done = run(planned, {7: context}, slot, JobContext(on_partial=batches.append))
-    assert (origin, done) == ("tiny@1", 1)
+    assert (origin, done) == ("tiny-pointer@1", 1)
     assert [doc_id for _, batch in batches for doc_id, _ in batch] == [7]

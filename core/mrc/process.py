@@ -99,3 +99,36 @@ class MrcProcess(ChildProcess):
             return self.request("ask", request, ctx)
 
         return run
+
+
+class AnswererSet:
+    """Several answerers side by side, each in a child of its own (a child
+    keeps one model, so asking three answerers in one child would load a
+    model at every turn). Children start on first use."""
+
+    def __init__(self, folders: Sequence[str | Path]) -> None:
+        self.folders = [str(f) for f in folders]
+        self._children = {f: MrcProcess() for f in self.folders}
+
+    def answer_each(
+        self, question: str, context: str, ctx: JobContext | None = None
+    ) -> dict[str, Answer]:
+        """Each answerer's answer (folder -> Answer), one after the other;
+        ``ctx`` reports one step per answerer."""
+        ctx = ctx or JobContext.null()
+        out: dict[str, Answer] = {}
+        for k, folder in enumerate(self.folders):
+            ctx.report(k, len(self.folders), f"asking {Path(folder).name}")
+            out[folder] = self._children[folder].answer(folder, question, context, ctx.silent())
+        ctx.report(len(self.folders), len(self.folders), "done")
+        return out
+
+    def close(self) -> None:
+        for child in self._children.values():
+            child.close()
+
+    def __enter__(self) -> AnswererSet:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
