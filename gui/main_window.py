@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 from core.runtime.jobs import format_duration
 from core.runtime.process import close_all
 from core.triples.model_process import ModelProcess
+from gui.ask_panel import SHORTCUTS as ASK_SHORTCUTS
+from gui.ask_panel import AskPanel
 from gui.dialogs import ShortcutsDialog
 from gui.graph_panel import GraphPanel
 from gui.jobs import JobRunner
@@ -99,6 +101,18 @@ class MainWindow(QMainWindow):
         self.graph.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.graph.open_document.connect(self.show_document)
         self.tabs.addTab(self.graph, "Graph")
+        self.ask = AskPanel(
+            self.runner,
+            settings=self.settings,
+            knowledge_base=lambda: self.linking.kb,
+            want_kb=self.linking.ensure_kb,
+            current_document=lambda: self.triples.doc.id if self.triples.doc else None,
+        )
+        self.ask.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        # Answers stored as predicted triples show in the Triples tab at once.
+        self.ask.triples_stored.connect(self.triples.changed.add)
+        self.ask.run_ended.connect(self.triples.predictions_stored)
+        self.tabs.addTab(self.ask, "Ask")
 
         self.preferences = Preferences.load(self.settings)
         self._apply_preferences()
@@ -216,7 +230,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+,", "preferences"),
             ("F1", "this list"),
         ]
-        return SHORTCUTS + LINKING_SHORTCUTS + window
+        return SHORTCUTS + LINKING_SHORTCUTS + ASK_SHORTCUTS + window
 
     def _review_panel(self) -> Any:
         return self.linking if self.tabs.currentWidget() is self.linking else self.triples
@@ -251,6 +265,7 @@ class MainWindow(QMainWindow):
         self.triples.set_project(project)
         self.linking.set_project(project)
         self.graph.set_project(project)
+        self.ask.set_project(project)
         self.banner.hide()
         _set_aside_from_collection()
         return True
@@ -272,6 +287,7 @@ class MainWindow(QMainWindow):
             return False
         self.triples.model_dir = folder
         self.triples.set_schema(info.get("schema", []))
+        self.ask.set_schema(info.get("schema", []))
         self.triples.thresholds = self.preferences.thresholds.get(info.get("name", folder.name))
         self.settings.setValue("model/last", str(folder.resolve()))
         self.statusBar().showMessage(f"Model: {info.get('name', folder.name)}", 6000)
@@ -377,6 +393,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Imported {n} documents from {Path(path).name}", 6000)
         self.triples.set_project(self.project)
         self.linking.set_project(self.project)
+        self.ask.set_project(self.project)
         _set_aside_from_collection()
 
     def export_dialog(self, reviewed_only: bool) -> None:
@@ -426,9 +443,10 @@ class MainWindow(QMainWindow):
         self.triples.watcher.watch(None)
         # The child processes first, within one 2 s deadline: the jobs waiting
         # on them then end at once instead of holding the window open.
-        close_all([self.models, self.linking.linker])
+        close_all([self.models, self.linking.linker, *self.ask.answerers.processes()])
         self.runner.shutdown()
         self.linking.shutdown()
+        self.ask.shutdown()
         if self.project is not None:
             self.project.close()
             self.project = None

@@ -596,6 +596,17 @@ class TriplesPanel(QWidget):
                 self.refresh_documents_later()
             self.message.emit(f"Pre-annotated {n} documents.")
 
+    def predictions_stored(self) -> None:
+        """Another tab's job stored predictions and ended: its last batches'
+        lines may have been dropped with its signals, so the list and the
+        open document are read again."""
+        if self.project is None or self.project.db is None:
+            return
+        self.changed.flush()
+        self.refresh_documents_later()
+        if self.review is not None and self.review.reread() is not None:
+            self._apply(Step(reread=True))
+
     def confirm_busy(self) -> bool:
         if not self.runner.is_busy(OWNER):
             return True
