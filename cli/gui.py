@@ -21,9 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("screenshot", help="render a panel offscreen with demo content to a PNG")
     s.add_argument(
         "--panel",
-        choices=["triples", "statistics", "graph", "linking", "compare"],
+        choices=["triples", "statistics", "graph", "linking", "compare", "ask"],
         default="triples",
-        help="compare: two people's decisions on the document side by side",
+        help="compare: two people's decisions on the document side by side; ask: a held-out "
+        "CMRC 2018 question answered by each answerer",
     )
     s.add_argument(
         "--project",
@@ -33,6 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--user", help="with --project: whose window it is")
     s.add_argument(
         "--graph", help="with --panel graph: a graph file (default: the demo project's triples)"
+    )
+    s.add_argument(
+        "--answerer",
+        action="append",
+        help="with --panel ask: an answerer's model folder (repeat for several; default: "
+        "the demo answerers)",
     )
     s.add_argument("--out", required=True, help="PNG file to write")
     s.add_argument("--size", type=window_size, default="1280x800", help="window size, WIDTHxHEIGHT")
@@ -100,6 +107,8 @@ def screenshot(args: argparse.Namespace) -> int:
                 window.graph.show_node(busiest)
         if args.panel == "linking":
             _show_linking(window, app)
+        if args.panel == "ask":
+            _show_ask(window, args.answerer or [])
         target = window
         if args.panel == "compare":
             from gui.team_view import CompareDialog
@@ -159,3 +168,33 @@ def _show_linking(window, app) -> None:
     panel.search()
     while window.runner.is_busy(SEARCH_OWNER):
         app.processEvents()
+
+
+def _show_ask(window, folders: list[str]) -> None:
+    """The shortest passage of the held-out CMRC 2018 questions and its first
+    question, answered now by each answerer (in their processes)."""
+    from core.mrc.squad import read_squad
+    from gui.ask_panel import MODELS
+
+    panel = window.ask
+    window.tabs.setCurrentWidget(panel)
+    if folders:
+        panel.choices.clear()
+        for folder in folders:
+            if not panel.add_answerer(folder):
+                raise UsageError(panel.notice.text())
+    held_out = MODELS.parent / "data" / "mrc" / "test_cmrc.json"
+    questions = [q for q in read_squad(held_out) if q.answers]
+    if not questions:
+        raise UsageError(f"{held_out}: no question with an answer")
+    shortest = min(questions, key=lambda q: (len(q.context), q.id))
+    panel.source_box.setCurrentIndex(2)  # pasted text
+    panel.pasted.setPlainText(shortest.context)
+    panel.question_box.setText(shortest.question)
+    panel.answerers.warm(panel.chosen())  # the times shown are answering, not loading
+    panel.ask(wait=True)
+    reference = shortest.answers[0].text
+    panel.show_notice(
+        f"{panel.notice_text} Held-out CMRC 2018 question; its reference answer: {reference}"
+    )
+    panel.update_plan(wait=True)
