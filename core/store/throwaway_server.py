@@ -56,9 +56,10 @@ class ThrowawayServer:
         # Not durable (fsync off): for tests, where a power cut loses nothing of value.
         self.durable = durable
         self.bin = bin_dir()
-        self.folder = Path(tempfile.mkdtemp(prefix="kgs-pg-"))
-        self.port = _free_port()
         self.as_root = os.geteuid() == 0
+        # As root, in /tmp: a TMPDIR under root's home is out of the postgres user's reach.
+        self.folder = Path(tempfile.mkdtemp(prefix="kgs-pg-", dir="/tmp" if self.as_root else None))
+        self.port = _free_port()
         self._started = False
 
     @property
@@ -88,7 +89,14 @@ class ThrowawayServer:
                 "initdb", "-D", str(self.data), "-A", "trust", "-U", SUPERUSER,
                 "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions",
             )  # fmt: skip
-        self._pg_ctl_start()
+        for attempt in range(3):
+            try:
+                self._pg_ctl_start()
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                self.port = _free_port()  # someone took the free port meanwhile
         self._started = True
         return self
 
