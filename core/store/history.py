@@ -169,6 +169,7 @@ class PendingEdit:
         self.author = author
         self.changes: list[Change] = []
         self.confirmed: list[Change] = []  # rows decided as they already were
+        self.rows: dict[tuple[str, int], dict[str, Any] | None] = {}  # as the edit left them
         self.doc_id: int | None = None
         self.description = ""
         self.recorded: Edit | None = None  # set once the block has ended with changes
@@ -205,6 +206,7 @@ class PendingEdit:
                 # Someone else's decision, now also this person's: no change, but
                 # a decision all the same (agreement counts it).
                 self.confirmed.append(Change(table, {"id": before["id"]}, {"id": before["id"]}))
+                self.rows[(table, before["id"])] = dict(before)
             return dict(before)
         if versioned and expected_version is not None and before["version"] != expected_version:
             raise _conflict(table, before["id"], dict(before), "your change was not made")
@@ -223,6 +225,7 @@ class PendingEdit:
         after = {**before, **changed}
         if versioned:
             after["version"] = before["version"] + 1
+        self.rows[(table, row_id)] = after
         return after
 
     def insert(self, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,6 +243,7 @@ class PendingEdit:
         change = Change(table, None, after)
         check_change(change)
         self.changes.append(change)
+        self.rows[(table, row_id)] = after
         return after
 
     def delete(
@@ -251,6 +255,7 @@ class PendingEdit:
         if table in DECIDED and expected_version not in (None, before["version"]):
             raise _conflict(table, row_id, before, "it was not deleted")
         self._write(Change(table, before, None))
+        self.rows[(table, row_id)] = None
         return before
 
     def _write(self, change: Change) -> None:
@@ -271,24 +276,33 @@ def _decision_value(table: str, row: Mapping[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def record_decisions(db: Any, author: str, changes: list[Change]) -> None:
+_UNREAD = object()
+
+
+def record_decisions(
+    db: Any,
+    author: str,
+    changes: list[Change],
+    known: Mapping[tuple[str, int], Any] | None = None,
+) -> None:
     """Append each person's decision on a triple or a link (the row as it is
     now, after the changes; status None: it is gone), or on a document's
     review mark ("reviewed" / "unreviewed"), to ``decisions``: what others'
-    windows poll for, and what agreement is measured on."""
+    windows poll for, and what agreement is measured on. ``known``: rows as
+    the edit left them (None: deleted), which need not be read again."""
     rows = []
+    known = known or {}
     for change in changes:
+        now_row = known.get((change.table, change.row_id), _UNREAD)
+        if now_row is _UNREAD:
+            found = db.execute(f"SELECT * FROM {change.table} WHERE id = ?", (change.row_id,))
+            now_row = found.fetchone()
         if change.table not in DECIDED:
-            mark = db.execute(
-                f"SELECT reviewed FROM {change.table} WHERE id = ?", (change.row_id,)
-            ).fetchone()
-            if mark is not None:
-                status = "reviewed" if mark[0] else "unreviewed"
+            if now_row is not None:
+                status = "reviewed" if now_row["reviewed"] else "unreviewed"
                 doc = change.row_id  # documents and link_documents share the document's id
                 rows.append((author, doc, change.table, doc, status, "[]", None, None))
             continue
-        row = db.execute(f"SELECT * FROM {change.table} WHERE id = ?", (change.row_id,))
-        now_row = row.fetchone()
         if now_row is None:
             old = change.before or change.after or {}
             if "doc_id" not in old:
@@ -337,7 +351,7 @@ class History:
             yield pending
             if pending.changes:
                 pending.recorded = self._record(pending)
-            record_decisions(self.db, self.author, pending.confirmed)
+            record_decisions(self.db, self.author, pending.confirmed, pending.rows)
 
     def _record(self, pending: PendingEdit) -> Edit:
         if pending.doc_id is None or not pending.description:
@@ -355,7 +369,7 @@ class History:
                 for seq, c in enumerate(pending.changes)
             ],
         )
-        record_decisions(self.db, self.author, pending.changes)
+        record_decisions(self.db, self.author, pending.changes, pending.rows)
         tables = tuple(dict.fromkeys(c.table for c in pending.changes))
         return Edit(edit_id, pending.doc_id, pending.description, tables)
 
