@@ -52,6 +52,8 @@ from core.runtime.protocol import (
 
 # How long a cancelled or stopping child may take before it is killed.
 STOP_WITHIN_SECONDS = 2.0
+# How long a killed child is waited for before a thread is left to reap it.
+_REAP_SECONDS = 0.1
 # How often the parent looks at its caller's cancel while it waits.
 _POLL_SECONDS = 0.05
 _ROOT = str(Path(__file__).resolve().parents[2])
@@ -144,9 +146,23 @@ class _Child:
             return None
 
     def kill(self) -> None:
+        self.signal_kill()
+        self.reap(time.monotonic() + _REAP_SECONDS)
+
+    def signal_kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
-        self.process.wait()
+
+    def reap(self, deadline: float) -> None:
+        """Wait for a killed child until ``deadline``, then leave it to a
+        thread of its own: a child at idle priority on a busy machine takes
+        seconds to tear down its memory after SIGKILL, and nobody (least of
+        all a closing window) should wait for that; it runs no more of its
+        work either way."""
+        try:
+            self.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            threading.Thread(target=self.process.wait, name="kgstudio-reap", daemon=True).start()
 
     def release(self) -> None:
         """Close the pipes, once nobody reads from them."""
@@ -324,5 +340,12 @@ def close_all(processes: Iterable[ChildProcess], timeout: float = STOP_WITHIN_SE
         try:
             child.process.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            child.kill()
+            pass
+    late = [c for c in children if c.process.poll() is None]
+    for child in late:  # all at once: the late ones die together
+        child.signal_kill()
+    reaped_by = time.monotonic() + _REAP_SECONDS
+    for child in late:
+        child.reap(reaped_by)
+    for child in children:
         child.release()
