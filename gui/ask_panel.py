@@ -568,14 +568,22 @@ class AskPanel(QWidget):
         if wait:
             self._answered(job(JobContext.null()))
             return
+        self.replies = []  # each answer shows as it comes
+        self._show_replies()
         self.runner.submit(
             OWNER,
             job,
             name=f"Asking {len(answerers)} answerer(s)",
+            on_partial=lambda reply: self._answer_came(passage, reply),
             on_result=self._answered,
             on_error=lambda m, tb: self.show_notice(f"Not answered: {m}", error=True),
             on_cancelled=lambda: self.show_notice("Question cancelled."),
         )
+
+    def _answer_came(self, passage: str, reply: Reply) -> None:
+        if passage == self.passage:
+            self.replies.append(reply)
+            self._show_replies()
 
     def _answered(self, result: tuple[str, list[Reply]]) -> None:
         passage, replies = result

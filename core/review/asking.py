@@ -240,29 +240,33 @@ class Answerers:
         ctx: JobContext,
         verb: str,
     ) -> list[Reply]:
+        """``call`` for every answerer at once, each reply handed to
+        ``ctx.partial`` as it comes; the replies in the answerers' order."""
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
         if not answerers:
             return []
         ctx.report(0, len(answerers), f"asking {len(answerers)} answerers")
         inner = ctx.silent()
+        replies: dict[int, Reply] = {}
         with ThreadPoolExecutor(len(answerers), thread_name_prefix="kgstudio-answerer") as pool:
             futures = {pool.submit(call, a, inner): k for k, a in enumerate(answerers)}
             pending = set(futures)
             while pending:
-                _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    k = futures[future]
+                    try:
+                        replies[k] = Reply(answerers[k], future.result())
+                    except Cancelled:
+                        continue
+                    except Exception as e:  # a broken folder, a child that died: said in its row
+                        replies[k] = Reply(answerers[k], None, _one_line(e))
+                    ctx.partial(replies[k])
                 done = len(futures) - len(pending)
                 ctx.report(done, len(answerers), f"{done} of {len(answerers)} {verb}")
-        replies = []
-        for future, k in sorted(futures.items(), key=lambda item: item[1]):
-            try:
-                replies.append(Reply(answerers[k], future.result()))
-            except Cancelled:
-                raise
-            except Exception as e:  # a broken folder, a child that died: said in its row
-                replies.append(Reply(answerers[k], None, _one_line(e)))
         ctx.check_cancelled()
-        return replies
+        return [replies[k] for k in range(len(answerers))]
 
     def ask_every_document(
         self,
