@@ -294,3 +294,51 @@ def test_cancel_stops_asking_every_document(qtbot, tmp_path, answerer_dirs) -> N
     }
     assert stored and len(asked) < 200  # stopped well before the 400 documents
     w.close()
+
+
+def test_the_passage_is_a_document_an_entity_s_description_or_pasted(window, tmp_path) -> None:
+    from core.linking.kb import Entity, KnowledgeBase
+
+    panel = window.ask
+    docs = window.project.all_document_ids()
+    assert panel.source() == "document" and panel.document_count.text() == "of 3"
+    assert panel.passage == window.project.text(docs[0])
+    window.triples.show_document(docs[2])
+    panel.use_current_document()  # "The one open in Triples"
+    assert panel.document_box.value() == 3 and panel.passage == window.project.text(docs[2])
+    assert panel.text_view.toPlainText() == panel.passage
+    window.linking.kb = KnowledgeBase(
+        [Entity("7", "jack", ("jj",), ("人物",), (("摘要", "jack is a dull boy"),))]
+    )
+    panel.source_box.setCurrentIndex(1)
+    panel.entity_search.setText("jj")
+    assert panel.entity_box.currentText() == "jack (人物, 7)"
+    assert panel.passage == "jack is a dull boy"
+    panel.entity_search.setText("nobody")
+    assert panel.entity_box.currentText() == "nothing named “nobody”" and panel.passage == ""
+    paste(panel, "pasted words")
+    assert panel.pasted.isVisible() and panel.passage == "pasted words"
+
+
+def test_the_demo_answerers_are_found_by_their_folders(qtbot, tmp_path, answerer_dirs) -> None:
+    """mrc-demo is the best of the three (here the pointer); the other two
+    are named by their method."""
+    from gui.ask_panel import AskPanel
+    from gui.jobs import JobRunner
+
+    models = tmp_path / "models"
+    shutil.copytree(answerer_dirs[2], models / "mrc-demo")
+    shutil.copytree(answerer_dirs[0], models / "mrc-mlm-demo")
+    shutil.copytree(answerer_dirs[1], models / "mrc-seq2seq-demo")
+    (models / "mrc-pointer-demo").mkdir()  # not a model: left out
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    runner = JobRunner()
+    panel = AskPanel(runner, settings=settings, models=models)
+    qtbot.addWidget(panel)
+    assert [(c.answerer.method, c.answerer.folder.name, c.on) for c in panel.choices] == [
+        ("mlm", "mrc-mlm-demo", True),
+        ("seq2seq", "mrc-seq2seq-demo", True),
+        ("pointer", "mrc-demo", True),
+    ]
+    assert panel.table.item(2, 0).text() == "pointer · mrc-demo"
+    runner.shutdown()
