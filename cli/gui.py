@@ -128,21 +128,15 @@ def screenshot(args: argparse.Namespace) -> int:
 
 
 def _show_linking(window, app) -> None:
-    """The demo KB, and the demo linker's held-out queries added to the demo
-    project and linked now (in the linking process): a document with linked
-    and NIL mentions, its mention with the most candidates selected."""
-    from core.linking.queries import Query, read_queries
-    from core.store.links import Links
+    """The demo KB and the demo project's documents linked now by the demo
+    linker (in the linking process): a document with linked and NIL
+    mentions, its mention with the most candidates selected."""
     from gui.kb_browser import SEARCH_OWNER
     from gui.linking_panel import DEMO_KB, DEMO_LINKER
 
     panel = window.linking
     window.tabs.setCurrentWidget(panel)
     panel.open_kb(DEMO_KB, wait=True)
-    held_out = DEMO_KB.with_name("test.jsonl")
-    if held_out.is_file():
-        texts = (Query(q.text_id, q.text) for q in read_queries(held_out))
-        Links(window.project).import_queries(texts)
     panel.set_model_dir(DEMO_LINKER if DEMO_LINKER.is_dir() else None)
     panel.link_project(only_unlinked=False, wait=True)
     store = panel.store

@@ -9,10 +9,11 @@ import pytest
 from core.errors import BadInput
 from core.linking.alias_prior import AliasPrior, text_counts
 from core.linking.calibration import (
-    apply_platt,
+    IDENTITY,
+    apply_calibration,
     candidate_pairs,
     expected_calibration_error,
-    fit_platt,
+    fit_calibration,
 )
 from core.linking.model import LinkerInfo, ScoredMention
 from core.linking.queries import NIL, UNLINKED, Mention, Query
@@ -62,17 +63,19 @@ def test_the_prior_round_trips_and_a_damaged_file_is_refused(tmp_path) -> None:
         AliasPrior.read(path)
 
 
-def test_platt_scaling_turns_overconfident_scores_into_probabilities() -> None:
+def test_calibration_turns_overconfident_scores_into_probabilities() -> None:
     rng = np.random.default_rng(0)
-    # Scores far surer than the truth: a candidate scored 0.9 is right a
-    # third of the time.
+    # Ranker scores far surer than the truth, and spans the mention head
+    # doubts are rarely right whatever the ranker says.
     raw = rng.uniform(0.02, 0.999, 5000)
-    truth = rng.random(5000) < apply_platt(raw, 0.5, -1.8)
+    mention = rng.uniform(0.02, 0.999, 5000)
+    truth = rng.random(5000) < apply_calibration(raw, mention, (0.5, -1.8, 1.0))
     before = expected_calibration_error(raw, truth)
-    a, b = fit_platt(raw, truth)
-    after = expected_calibration_error(apply_platt(raw, a, b), truth)
+    fitted = fit_calibration(raw, mention, truth)
+    after = expected_calibration_error(apply_calibration(raw, mention, fitted), truth)
     assert before > 0.2 and after < 0.05
-    assert fit_platt([0.3, 0.8], [1, 1]) == (1.0, 0.0)  # one label only: left alone
+    assert fitted == pytest.approx((0.5, -1.8, 1.0), abs=0.2)
+    assert fit_calibration([0.3, 0.8], [0.9, 0.9], [1, 1]) == IDENTITY  # one label: left alone
 
 
 def test_calibration_pairs_count_spans_that_are_no_mention_as_wrong() -> None:
@@ -89,16 +92,31 @@ def test_calibration_pairs_count_spans_that_are_no_mention_as_wrong() -> None:
         [ScoredMention(0, 2, "香蕉", 0.9, [("3", 0.4)])],
         [ScoredMention(0, 2, "爱情", 0.3, [("5", 0.8)])],  # an ordinary word
     ]
-    scores, labels = candidate_pairs(scored, gold)
+    scores, mentions, labels = candidate_pairs(scored, gold)
     assert list(zip(scores, labels, strict=True)) == [(0.7, 1), (0.6, 0), (0.4, 0), (0.8, 0)]
+    assert mentions == [0.9, 0.9, 0.9, 0.3]
 
 
 def test_a_linker_folder_written_before_the_prior_reads_three_features() -> None:
     old = {"task": "link", "format_version": 1, "maxlen": 64}
     info = LinkerInfo.from_json(old, "model.json")
-    assert info.alias_features == 3 and not info.reads_prior
-    assert info.calibration == (1.0, 0.0)
-    assert LinkerInfo().reads_prior
+    assert info.alias_features == 3 and not info.reads_prior and info.pair_features == 0
+    assert not info.sense_first
+    assert info.calibration == IDENTITY
+    assert LinkerInfo().reads_prior and LinkerInfo().pair_features == 4
+    two = LinkerInfo.from_json({**old, "calibration": [0.5, -1.0]}, "model.json")
+    assert two.calibration == (0.5, -1.0, 0.0)
+
+
+def test_context_that_shares_a_fact_with_a_description_scores_higher() -> None:
+    from core.linking.pair_features import pair_features
+
+    text = "《记忆》是钢琴家理查德演奏的曲子"
+    singer = "摘要：记忆是歌手王菲演唱的歌曲；歌曲原唱：王菲"
+    pianist = "摘要：记忆是理查德演奏的钢琴曲；乐器：钢琴"
+    a = pair_features(text, 1, 3, singer)
+    b = pair_features(text, 1, 3, pianist)
+    assert (b[:3] > a[:3]).all() and b[3] > a[3]
 
 
 def test_the_mention_score_is_written_beside_the_link_score() -> None:

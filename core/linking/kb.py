@@ -30,21 +30,25 @@ class Entity:
         """The name and the aliases, without repeats."""
         return tuple(dict.fromkeys((self.name, *self.aliases)))
 
-    def summary(self) -> list[str]:
+    def summary(self, sense_first: bool = False) -> list[str]:
         """What the entity is, in the knowledge base's words: the abstract,
-        then the sense description (those it has)."""
+        then the sense description (those it has); ``sense_first``: the
+        other way round."""
         facts = dict(self.data)
-        return [facts[k] for k in _DESCRIPTION_FIRST if facts.get(k)]
+        order = _DESCRIPTION_FIRST[::-1] if sense_first else _DESCRIPTION_FIRST
+        return [facts[k] for k in order if facts.get(k)]
 
     def other_facts(self) -> list[tuple[str, str]]:
         """(predicate, object) of every other fact that says something."""
         return [(p, o) for p, o in self.data if p not in _DESCRIPTION_FIRST and o]
 
-    def description(self, max_chars: int = 256) -> str:
+    def description(self, max_chars: int = 256, sense_first: bool = False) -> str:
         """A text that says what the entity is, for a model to compare with a
         mention's context (and for a person choosing between candidates): the
-        summary first, then the other facts as ``predicate：object``."""
-        parts = self.summary() + [f"{p}：{o}" for p, o in self.other_facts()]
+        summary first, then the other facts as ``predicate：object``. The
+        sense description (``义项描述``, a few words that tell namesakes
+        apart) may come first, before the abstract fills what room a model has."""
+        parts = self.summary(sense_first) + [f"{p}：{o}" for p, o in self.other_facts()]
         return "；".join(parts)[:max_chars]
 
 

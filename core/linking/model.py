@@ -22,7 +22,6 @@ in the folder as ``alias_prior.json``.
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ from core.encoder.spans import char_to_token_span, pointer_spans
 from core.encoder.tokenizer import Tokenizer
 from core.errors import BadInput
 from core.linking.alias_prior import PRIOR_FILE, AliasPrior
+from core.linking.calibration import IDENTITY, apply_calibration
 from core.linking.candidates import AliasIndex, AliasMatch, CandidateGenerator, by_prior
 from core.linking.folder import FORMAT_VERSION, TASK
 from core.linking.kb import KnowledgeBase
@@ -46,6 +46,7 @@ from core.linking.network import (
     LinkNetwork,
     build_link_network,
 )
+from core.linking.pair_features import PAIR_FEATURES, entity_text, pair_features
 from core.linking.queries import NIL, Mention
 from core.linking.samples import (
     MIN_ALIAS_CHARS,
@@ -66,6 +67,17 @@ class LinkerFolderError(BadInput):
     """A linker folder that is missing files or was written for something else."""
 
 
+def calibration_of(value: Any, where: str) -> tuple[float, float, float]:
+    """(a, b, c) from ``model.json``; older linkers wrote (a, b)."""
+    if not (isinstance(value, list | tuple) and len(value) in (2, 3)):
+        raise LinkerFolderError(f"{where}: calibration must be [a, b] or [a, b, c]")
+    try:
+        numbers = [float(v) for v in value]
+    except (TypeError, ValueError):
+        raise LinkerFolderError(f"{where}: calibration must be numbers") from None
+    return (numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 0.0)
+
+
 @dataclass
 class LinkerInfo:
     maxlen: int = 128  # ids per window of the mention head
@@ -80,8 +92,15 @@ class LinkerInfo:
     # Per token features of the mention head: 3 (alias matches) or 5 (and the
     # alias prior). Folders written before the prior existed have 3.
     alias_features: int = ALIAS_FEATURES + PRIOR_FEATURES
-    # Platt scaling of the ranker: probability = sigmoid(a * logit(raw) + b).
-    calibration: tuple[float, float] = (1.0, 0.0)
+    # Numbers per (mention, candidate) pair the ranker reads beside its
+    # encoder (core/linking/pair_features.py); 0 in older linkers.
+    pair_features: int = PAIR_FEATURES
+    # The ranker reads the sense description before the abstract (older
+    # linkers: after it).
+    sense_first: bool = True
+    # The link probability: sigmoid(a * logit(ranker) + b + c * logit(mention
+    # probability)), fitted on held-out queries (core/linking/calibration.py).
+    calibration: tuple[float, float, float] = (1.0, 0.0, 0.0)
     name: str = "linker"
     version: str = "1"
     training: dict[str, Any] = field(default_factory=dict)
@@ -96,8 +115,11 @@ class LinkerInfo:
         known.setdefault("alias_features", ALIAS_FEATURES)
         if known["alias_features"] not in (ALIAS_FEATURES, ALIAS_FEATURES + PRIOR_FEATURES):
             raise LinkerFolderError(f"{where}: alias_features must be 3 or 5")
-        a, b = known.get("calibration", (1.0, 0.0))
-        known["calibration"] = (float(a), float(b))
+        known.setdefault("pair_features", 0)
+        known.setdefault("sense_first", False)
+        if known["pair_features"] not in (0, PAIR_FEATURES):
+            raise LinkerFolderError(f"{where}: pair_features must be 0 or {PAIR_FEATURES}")
+        known["calibration"] = calibration_of(known.get("calibration", IDENTITY), where)
         return cls(**known)
 
     @property
@@ -157,10 +179,16 @@ class LinkerModel(FolderModel):
                 tf.TensorSpec([None, None, info.alias_features], tf.float32),
             ],
         )
-        self._ranker_fn = tf.function(
-            lambda t, s: network.ranker_model([t, s], training=False),
-            input_signature=[ids, ids],
-        )
+        if info.pair_features:
+            self._ranker_fn = tf.function(
+                lambda t, s, f: network.ranker_model([t, s, f], training=False),
+                input_signature=[ids, ids, tf.TensorSpec([None, info.pair_features], tf.float32)],
+            )
+        else:
+            self._ranker_fn = tf.function(
+                lambda t, s: network.ranker_model([t, s], training=False),
+                input_signature=[ids, ids],
+            )
 
     # -- construction ------------------------------------------------------------------
 
@@ -185,6 +213,7 @@ class LinkerModel(FolderModel):
             checkpoint=checkpoint,
             keep_tokens=keep_tokens,
             alias_features=info.alias_features,
+            pair_features=info.pair_features,
         )
         return cls(info, network, tokenizer, config)
 
@@ -194,7 +223,9 @@ class LinkerModel(FolderModel):
 
     @classmethod
     def build_network(cls, config: dict[str, Any], info: LinkerInfo) -> LinkNetwork:
-        return build_link_network(config, alias_features=info.alias_features)
+        return build_link_network(
+            config, alias_features=info.alias_features, pair_features=info.pair_features
+        )
 
     @classmethod
     def load(cls, folder: str | Path) -> LinkerModel:
@@ -215,12 +246,10 @@ class LinkerModel(FolderModel):
             return None
         return [self.prior.of(m.alias) for m in matches]
 
-    def calibrated(self, raw: float) -> float:
-        a, b = self.info.calibration
-        if (a, b) == (1.0, 0.0):
-            return raw
-        raw = min(max(raw, 1e-6), 1 - 1e-6)
-        return 1.0 / (1.0 + math.exp(-(a * math.log(raw / (1 - raw)) + b)))
+    def calibrated(self, raw: float, mention: float) -> float:
+        """The link probability of a candidate the ranker scored ``raw``, for
+        a span the mention head gave ``mention``."""
+        return float(apply_calibration([raw], [mention], self.info.calibration)[0])
 
     # -- linking -----------------------------------------------------------------------
 
@@ -283,25 +312,34 @@ class LinkerModel(FolderModel):
         batch_size: int = 64,
     ) -> list[list[tuple[str, float]]]:
         """For each (text, start, end, candidate ids): the candidates with their
-        ranker scores, best first."""
-        pairs, owner = [], []
+        raw ranker scores, best first."""
+        pairs, owner, features = [], [], []
         for k, (text, start, end, ids) in enumerate(items):
             for entity_id in ids:
                 entity = kb.get(entity_id)
-                description = entity.description(self.info.description_chars) if entity else ""
+                description = (
+                    entity.description(self.info.description_chars, self.info.sense_first)
+                    if entity
+                    else ""
+                )
                 pairs.append(
                     pair_ids(self.tokenizer, text, start, end, description, self.info.pair_maxlen)
                 )
+                if self.info.pair_features:
+                    whole = entity_text(entity) if entity else ""
+                    features.append(pair_features(text, start, end, whole))
                 owner.append((k, entity_id))
         scores = np.zeros(len(pairs), dtype="float32")
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]))
         for begin in range(0, len(order), batch_size):
             chunk = order[begin : begin + batch_size]
-            ids, segs = pair_arrays([pairs[i] for i in chunk], self.info.pair_maxlen)
-            scores[chunk] = self._run(self._ranker_fn, ids, segs)[:, 0]
+            arrays = list(pair_arrays([pairs[i] for i in chunk], self.info.pair_maxlen))
+            if self.info.pair_features:
+                arrays.append(np.stack([features[i] for i in chunk]))
+            scores[chunk] = self._run(self._ranker_fn, *arrays)[:, 0]
         out: list[list[tuple[str, float]]] = [[] for _ in items]
         for (k, entity_id), s in zip(owner, scores, strict=True):
-            out[k].append((entity_id, self.calibrated(float(s))))
+            out[k].append((entity_id, float(s)))
         for ranked in out:
             ranked.sort(key=lambda c: -c[1])
         return out
@@ -335,7 +373,18 @@ class LinkerModel(FolderModel):
                     items.append((text, start, end, ids))
             ranked = iter(self.rank(items, kb, batch_size * 2))
             for text, found in zip(chunk, spans, strict=True):
-                out.append([ScoredMention(s, e, text[s:e], p, next(ranked)) for s, e, p in found])
+                row = []
+                for s, e, p in found:
+                    raw = next(ranked)
+                    probs = apply_calibration(
+                        [c[1] for c in raw], [p] * len(raw), self.info.calibration
+                    )
+                    scored = sorted(
+                        zip([c[0] for c in raw], map(float, probs), strict=True),
+                        key=lambda c: -c[1],
+                    )
+                    row.append(ScoredMention(s, e, text[s:e], p, scored))
+                out.append(row)
             ctx.report(min(len(texts), begin + step), len(texts), "linking")
         return out
 

@@ -33,7 +33,7 @@ PRIOR_FEATURES = 2  # the alias prior of the matches covering a token, and its e
 class LinkNetwork:
     bert: Any
     mention_model: Any  # (token_ids, segment_ids, alias_features) -> (batch, len, 2)
-    ranker_model: Any  # (token_ids, segment_ids) -> (batch, 1)
+    ranker_model: Any  # (token_ids, segment_ids[, pair_features]) -> (batch, 1)
     train_model: Any  # both tasks' inputs and labels -> summed loss
 
 
@@ -42,7 +42,10 @@ def build_link_network(
     checkpoint: str | None = None,
     keep_tokens: list[int] | None = None,
     alias_features: int = ALIAS_FEATURES,
+    pair_features: int = 0,
 ) -> LinkNetwork:
+    """``pair_features``: numbers per (mention, candidate) pair the ranker
+    reads beside [CLS] (core/linking/pair_features.py; 0 in older linkers)."""
     b4k = bert4keras()
     keras, K = b4k.keras, b4k.K
     layers = keras.layers
@@ -75,10 +78,15 @@ def build_link_network(
     r_hidden = encoder([r_tokens, r_segments])
     r_cls = layers.Lambda(lambda x: x[:, 0], name="cls_vector")(r_hidden)
     r_cls = layers.Dropout(0.1, name="ranker_dropout")(r_cls)
+    r_inputs = [r_tokens, r_segments]
+    if pair_features:
+        r_feats = layers.Input(shape=(pair_features,), name="pair_features")
+        r_inputs.append(r_feats)
+        r_cls = layers.Concatenate(name="with_pair_features")([r_cls, r_feats])
     r_score = layers.Dense(1, activation="sigmoid", kernel_initializer=init, name="ranker_head")(
         r_cls
     )
-    ranker_model = keras.models.Model([r_tokens, r_segments], r_score, name="ranker_model")
+    ranker_model = keras.models.Model(r_inputs, r_score, name="ranker_model")
 
     class LinkLoss(b4k.layers.Loss):
         """Mention BCE summed over each text's real, annotated tokens (the
@@ -98,7 +106,7 @@ def build_link_network(
         [m_labels, m_probs, m_mask, r_labels, r_score]
     )
     train_model = keras.models.Model(
-        [m_tokens, m_segments, m_alias, m_labels, m_mask, r_tokens, r_segments, r_labels],
+        [m_tokens, m_segments, m_alias, m_labels, m_mask, *r_inputs, r_labels],
         loss,
         name="link_train_model",
     )

@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from core.linking.calibration import (
-    apply_platt,
+    IDENTITY,
+    apply_calibration,
     candidate_pairs,
     expected_calibration_error,
-    fit_platt,
+    fit_calibration,
 )
 from core.linking.candidates import AliasIndex
 from core.linking.evaluation import LinkScores, score_links
@@ -56,16 +57,17 @@ def choose_nil_threshold(
 
 
 def recalibrated(
-    scored: Sequence[Sequence[ScoredMention]], a: float, b: float
+    scored: Sequence[Sequence[ScoredMention]], calibration: Sequence[float]
 ) -> list[list[ScoredMention]]:
     """The same mentions with raw ranker scores made probabilities by
-    ``(a, b)`` (core/linking/calibration.py), candidates best first again."""
+    ``calibration`` (core/linking/calibration.py), candidates best first again."""
     out = []
     for found in scored:
         row = []
         for m in found:
             ids = [c[0] for c in m.candidates]
-            probs = apply_platt([c[1] for c in m.candidates], a, b) if ids else []
+            raw = [c[1] for c in m.candidates]
+            probs = apply_calibration(raw, [m.mention_score] * len(raw), calibration) if ids else []
             ranked = sorted(zip(ids, map(float, probs), strict=True), key=lambda c: -c[1])
             row.append(replace(m, candidates=ranked))
         out.append(row)
@@ -76,7 +78,7 @@ def recalibrated(
 class Decision:
     """Calibration and NIL threshold chosen on some queries, and their scores."""
 
-    calibration: tuple[float, float]
+    calibration: tuple[float, float, float]
     nil_threshold: float
     scores: LinkScores
 
@@ -84,9 +86,9 @@ class Decision:
 def calibrate_and_choose(raw: Sequence[Sequence[ScoredMention]], gold: Sequence[Query]) -> Decision:
     """Fit the ranker's calibration on these queries' candidates (raw scores),
     then the NIL threshold with the best F1 on the calibrated probabilities."""
-    a, b = fit_platt(*candidate_pairs(raw, gold))
-    nil, scores = choose_nil_threshold(recalibrated(raw, a, b), gold)
-    return Decision((a, b), nil, scores)
+    calibration = fit_calibration(*candidate_pairs(raw, gold))
+    nil, scores = choose_nil_threshold(recalibrated(raw, calibration), gold)
+    return Decision(calibration, nil, scores)
 
 
 def raw_scores(
@@ -94,7 +96,7 @@ def raw_scores(
 ) -> list[list[ScoredMention]]:
     """Every proposed mention with its candidates' uncalibrated ranker scores."""
     kept = model.info.calibration
-    model.info.calibration = (1.0, 0.0)
+    model.info.calibration = IDENTITY
     try:
         return model.score(texts, kb, index, **kw)
     finally:
@@ -102,16 +104,16 @@ def raw_scores(
 
 
 def calibration_errors(
-    raw: Sequence[Sequence[ScoredMention]], gold: Sequence[Query], a: float, b: float
+    raw: Sequence[Sequence[ScoredMention]], gold: Sequence[Query], calibration: Sequence[float]
 ) -> dict[str, float | int]:
-    """Expected calibration error of the raw scores and of the calibrated ones."""
-    scores, labels = candidate_pairs(raw, gold)
+    """Expected calibration error of the raw ranker scores and of the
+    calibrated link probabilities."""
+    scores, mentions, labels = candidate_pairs(raw, gold)
+    calibrated = apply_calibration(scores, mentions, calibration)
     return {
         "pairs": len(scores),
         "ece_raw": round(expected_calibration_error(scores, labels), 4),
-        "ece_calibrated": round(
-            expected_calibration_error(list(apply_platt(scores, a, b)), labels), 4
-        ),
+        "ece_calibrated": round(expected_calibration_error(list(calibrated), labels), 4),
     }
 
 
@@ -143,7 +145,7 @@ def tune_thresholds(
             {
                 "alias_threshold": th,
                 "nil_threshold": d.nil_threshold,
-                "calibration": [round(d.calibration[0], 4), round(d.calibration[1], 4)],
+                "calibration": [round(v, 4) for v in d.calibration],
                 **d.scores.summary(),
             }
         )
@@ -160,8 +162,7 @@ def tune_thresholds(
         calibration=tuple(best["calibration"]),
     )
     raw = raw_scores(model, report_texts, kb, index)
-    a, b = model.info.calibration
-    after = scores_at(recalibrated(raw, a, b), report, best["nil_threshold"])
+    after = scores_at(recalibrated(raw, model.info.calibration), report, best["nil_threshold"])
     ctx.report(steps, steps, "done")
     return {
         "alias_threshold": best["alias_threshold"],
@@ -172,7 +173,7 @@ def tune_thresholds(
         "report_f1_after": round(after.f1, 4),
         "report_nil_accuracy_before": _rounded(before.nil_accuracy),
         "report_nil_accuracy_after": _rounded(after.nil_accuracy),
-        "report_calibration": calibration_errors(raw, report, a, b),
+        "report_calibration": calibration_errors(raw, report, model.info.calibration),
         "tune_queries": len(tune),
         "report_queries": len(report),
         "grid": grid,

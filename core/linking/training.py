@@ -27,6 +27,7 @@ from core.linking.candidates import AliasIndex, AliasMatch
 from core.linking.evaluation import LinkScores
 from core.linking.kb import KnowledgeBase
 from core.linking.model import LinkerModel
+from core.linking.pair_features import entity_text, pair_features
 from core.linking.queries import Query
 from core.linking.samples import (
     MentionWindow,
@@ -61,13 +62,15 @@ def ranker_pairs(
     index: AliasIndex,
     rng: random.Random,
     random_negatives: int,
-) -> tuple[list[tuple[list[int], list[int]]], list[float]]:
+) -> tuple[list[tuple[list[int], list[int]]], list[float], list[np.ndarray]]:
+    """(ids, segments) of each pair, its label and, for a ranker that reads
+    them, its pair features."""
     by_type: dict[str, list[str]] = {}
     for e in kb.entities.values():
         for t in e.types or ("",):
             by_type.setdefault(t, []).append(e.id)
     all_ids = sorted(kb.entities)
-    pairs, labels = [], []
+    pairs, labels, features = [], [], []
     chars = model.info.description_chars
     for q in queries:
         seen = set()
@@ -96,12 +99,14 @@ def ranker_pairs(
                         q.text,
                         m.start,
                         m.end,
-                        entity.description(chars),
+                        entity.description(chars, model.info.sense_first),
                         model.info.pair_maxlen,
                     )
                 )
                 labels.append(label)
-    return pairs, labels
+                if model.info.pair_features:
+                    features.append(pair_features(q.text, m.start, m.end, entity_text(entity)))
+    return pairs, labels, features
 
 
 def _own_text_left_out(
@@ -142,8 +147,7 @@ def evaluate_linker(
     chosen = calibrate_and_choose(choose_on, choose_gold)
     model.info.calibration = chosen.calibration
     model.info.nil_threshold = chosen.nil_threshold
-    a, b = chosen.calibration
-    return scores_at(recalibrated(report_on, a, b), report_gold, chosen.nil_threshold)
+    return scores_at(recalibrated(report_on, chosen.calibration), report_gold, chosen.nil_threshold)
 
 
 def train_linker(
@@ -190,7 +194,7 @@ def train_linker(
         """Ranker pairs drawn again for the epoch, in batches of similar
         length; each step also takes a batch of texts for the mention head."""
         rng = np.random.default_rng([settings.seed, epoch])
-        pairs, labels = ranker_pairs(
+        pairs, labels, features = ranker_pairs(
             model,
             train,
             kb,
@@ -219,7 +223,10 @@ def train_linker(
                 m_mask = token_mask(chunk, unlabelled, m_ids)
                 r_ids, r_segs = pair_arrays([pairs[i] for i in pair_batch], model.info.pair_maxlen)
                 r_labels = np.array([[labels[i]] for i in pair_batch], dtype="float32")
-                yield [m_ids, m_segs, m_feats, m_labels, m_mask, r_ids, r_segs, r_labels]
+                ranker = [r_ids, r_segs]
+                if features:
+                    ranker.append(np.stack([features[i] for i in pair_batch]))
+                yield [m_ids, m_segs, m_feats, m_labels, m_mask, *ranker, r_labels]
 
         return Epoch(len(pair_batches), steps())
 
