@@ -108,6 +108,7 @@ class AskPanel(QWidget):
         self.choices: list[Choice] = []
         self._entities: list[Any] = []
         self._warmed = False
+        self._kb_wait = False  # a search waits for the knowledge base to load
         self.notice_text = ""  # the line under the question, as plain text
         self.batch_size = 32  # questions per batch when asking every document
         self._plan_timer = QTimer(self)
@@ -506,6 +507,9 @@ class AskPanel(QWidget):
         self._entities = []
         if kb is None:
             self.entity_box.addItem("the knowledge base is loading (Linking tab)…")
+            if self.source() == "entity" and not self._kb_wait:  # look again soon
+                self._kb_wait = True
+                QTimer.singleShot(500, self._search_when_loaded)
         else:
             query = self.entity_search.text().strip()
             self._entities = kb.search(query) if query else []
@@ -516,6 +520,11 @@ class AskPanel(QWidget):
                 self.entity_box.addItem(f"nothing named “{query}”")
         self.entity_box.blockSignals(False)
         self._show_passage()
+
+    def _search_when_loaded(self) -> None:
+        self._kb_wait = False
+        if self.source() == "entity":
+            self.search_entities()
 
     def current_passage(self) -> str:
         source = self.source()
@@ -583,6 +592,8 @@ class AskPanel(QWidget):
     def _answer_came(self, passage: str, reply: Reply) -> None:
         if passage == self.passage:
             self.replies.append(reply)
+            last = len(self.choices)
+            self.replies.sort(key=lambda r: _or(self._row_of(r.answerer.folder), last))
             self._show_replies()
 
     def _answered(self, result: tuple[str, list[Reply]]) -> None:
@@ -756,6 +767,10 @@ class AskPanel(QWidget):
             self.runner.cancel(owner)
         self.answerers.close()
         self.project = None
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _seconds(seconds: float) -> str:
