@@ -176,7 +176,11 @@ def _show_ask(window, folders: list[str]) -> None:
         panel.choices.clear()
         for folder in folders:
             if not panel.add_answerer(folder):
-                raise UsageError(panel.notice.text())
+                raise UsageError(panel.notice_text)
+    if not panel.chosen():
+        raise UsageError(
+            f"no answerer: the demo answerers are not in {MODELS} (give --answerer DIR)"
+        )
     held_out = MODELS.parent / "data" / "mrc" / "test_cmrc.json"
     questions = [q for q in read_squad(held_out) if q.answers]
     if not questions:
