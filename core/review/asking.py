@@ -178,6 +178,7 @@ class Answerers:
         self.keep = keep
         self._processes: dict[Path, MrcProcess] = {}
         self._lock = threading.Lock()  # jobs ask on worker threads; closing is on another
+        self._loaded: set[Path] = set()  # folders whose process has answered once
 
     def process(self, folder: Path) -> MrcProcess:
         with self._lock:
@@ -194,6 +195,7 @@ class Answerers:
                 found = self.factory()
             while len(self._processes) >= self.keep:
                 oldest = next(iter(self._processes))
+                self._loaded.discard(oldest)
                 self._processes.pop(oldest).close()
         self._processes[key] = found  # the most recently used last
         return found
@@ -208,19 +210,24 @@ class Answerers:
         question: str,
         passage: str,
         ctx: JobContext | None = None,
+        together: bool | None = None,
     ) -> list[Reply]:
         """Each answerer's answer to ``question`` over ``passage``, in the
-        order given. The answerers read at the same time, each in its own
-        process; one that fails (a broken folder) gives its error, the others
-        still answer. Cancelling stops them all (Cancelled is raised)."""
+        order given, each in its own process; one that fails (a broken
+        folder) gives its error, the others still answer. Cancelling stops
+        them all (Cancelled is raised). Answerers not loaded yet load at the
+        same time; loaded ones answer one after the other, which is faster
+        on a couple of cores (each model's arithmetic already uses them all:
+        bench/ask_tab.py). ``together`` forces one way or the other."""
         ctx = ctx or JobContext.null()
         question, passage = check_question(question, passage)
-        return self._each(
-            answerers,
-            lambda a, inner: self.process(a.folder).answer(a.folder, question, passage, inner),
-            ctx,
-            "answered",
-        )
+
+        def answer(a: Answerer, inner: JobContext) -> Answer:
+            return self.process(a.folder).answer(a.folder, question, passage, inner)
+
+        if together is None:
+            together = not all(a.folder.resolve() in self._loaded for a in answerers)
+        return self._each(answerers, answer, ctx, "answered", together)
 
     def warm(self, answerers: Sequence[Answerer], ctx: JobContext | None = None) -> list[Reply]:
         """Load the answerers now and answer a question of one character, so
@@ -231,7 +238,7 @@ class Answerers:
         def load(a: Answerer, inner: JobContext) -> None:
             self.process(a.folder).answer_many(a.folder, [("问", "答")], inner)
 
-        return self._each(answerers, load, ctx or JobContext.null(), "loaded")
+        return self._each(answerers, load, ctx or JobContext.null(), "loaded", together=True)
 
     def _each(
         self,
@@ -239,9 +246,11 @@ class Answerers:
         call: Callable[[Answerer, JobContext], Any],
         ctx: JobContext,
         verb: str,
+        together: bool,
     ) -> list[Reply]:
-        """``call`` for every answerer at once, each reply handed to
-        ``ctx.partial`` as it comes; the replies in the answerers' order."""
+        """``call`` for every answerer (``together``: all at once), each reply
+        handed to ``ctx.partial`` as it comes; the replies in the answerers'
+        order."""
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
         if not answerers:
@@ -249,7 +258,8 @@ class Answerers:
         ctx.report(0, len(answerers), f"asking {len(answerers)} answerers")
         inner = ctx.silent()
         replies: dict[int, Reply] = {}
-        with ThreadPoolExecutor(len(answerers), thread_name_prefix="kgstudio-answerer") as pool:
+        workers = len(answerers) if together else 1
+        with ThreadPoolExecutor(workers, thread_name_prefix="kgstudio-answerer") as pool:
             futures = {pool.submit(call, a, inner): k for k, a in enumerate(answerers)}
             pending = set(futures)
             while pending:
@@ -258,6 +268,7 @@ class Answerers:
                     k = futures[future]
                     try:
                         replies[k] = Reply(answerers[k], future.result())
+                        self._loaded.add(answerers[k].folder.resolve())
                     except Cancelled:
                         continue
                     except Exception as e:  # a broken folder, a child that died: said in its row
@@ -286,6 +297,7 @@ class Answerers:
 
         with self._lock:
             running, self._processes = list(self._processes.values()), {}
+            self._loaded.clear()
         close_all(running)
 
 
