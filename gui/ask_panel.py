@@ -144,6 +144,7 @@ class AskPanel(QWidget):
         row.addWidget(self.ask_button)
         layout.addLayout(row)
         self.notice = StatusLine("", lines=1)
+        self.notice.label.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.notice)
 
         left = QWidget()
@@ -272,6 +273,7 @@ class AskPanel(QWidget):
         self.min_score.setSuffix(" dropped")
         grid.addWidget(self.min_score, 1, 5)
         self.plan_label = StatusLine("", lines=1)
+        self.plan_label.label.setTextFormat(Qt.TextFormat.PlainText)
         grid.addWidget(self.plan_label, 2, 0, 1, 4)
         self.run_button = QPushButton("Ask every document")
         self.run_button.clicked.connect(self.ask_every_document)
@@ -296,6 +298,7 @@ class AskPanel(QWidget):
         super().showEvent(event)
         if not self._warmed:
             self._warmed = True
+            self.use_current_document()  # first shown: the document one was reading
             self.warm()
 
     def warm(self) -> None:
@@ -550,7 +553,7 @@ class AskPanel(QWidget):
     def show_notice(self, text: str, error: bool = False) -> None:
         self.notice_text = text
         self.notice.label.setStyleSheet(ERROR_STYLE if error else "")
-        self.notice.setText(html.escape(text))
+        self.notice.setText(text)
         if text and not error:
             self.message.emit(text)
 
@@ -681,7 +684,7 @@ class AskPanel(QWidget):
             slot = self.current_slot()
         except BadInput as e:
             self.plan_label.label.setStyleSheet(ERROR_STYLE)
-            self.plan_label.setText(html.escape(str(e)))
+            self.plan_label.setText(str(e))
             return
         project = self.project
 
@@ -692,7 +695,7 @@ class AskPanel(QWidget):
         def show(plan: Plan) -> None:
             if project is self.project:
                 self.plan_label.label.setStyleSheet("")
-                self.plan_label.setText(html.escape(plan.describe(slot)))
+                self.plan_label.setText(plan.describe(slot))
 
         if wait:
             show(job(JobContext.null()))
