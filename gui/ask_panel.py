@@ -367,9 +367,17 @@ class AskPanel(QWidget):
                 self.table.setItem(row, col, QTableWidgetItem(""))
         self.table.blockSignals(False)
         self._show_replies()
+        before = self.run_answerer_box.currentData()
         self.run_answerer_box.clear()
         for choice in self.choices:
             self.run_answerer_box.addItem(choice.answerer.label, str(choice.answerer.folder))
+        if self.choices:  # the one chosen before, else the best on its dev set
+            best = max(
+                range(len(self.choices)),
+                key=lambda k: _or_f1(self.choices[k].answerer.best_f1),
+            )
+            kept = self.run_answerer_box.findData(before) if before else -1
+            self.run_answerer_box.setCurrentIndex(kept if kept >= 0 else best)
         self._update_legend()
         if not self.choices:
             self.show_notice(
@@ -676,6 +684,7 @@ class AskPanel(QWidget):
     def update_plan(self, wait: bool = False) -> None:
         """Count the questions asking every document would put (in the
         background: a large project takes a moment)."""
+        self._plan_timer.stop()
         self._save("template", self.template_box.text().strip())
         if self.project is None:
             self.plan_label.setText("Open a project to ask its documents.")
@@ -698,6 +707,7 @@ class AskPanel(QWidget):
                 self.plan_label.setText(plan.describe(slot))
 
         if wait:
+            self.runner.cancel(PLAN_OWNER)
             show(job(JobContext.null()))
             return
         self.plan_label.label.setStyleSheet("")
@@ -770,6 +780,10 @@ class AskPanel(QWidget):
             self.runner.cancel(owner)
         self.answerers.close()
         self.project = None
+
+
+def _or_f1(f1: float | None) -> float:
+    return -1.0 if f1 is None else f1
 
 
 def _or(value: int | None, default: int) -> int:

@@ -331,6 +331,10 @@ def test_the_demo_answerers_are_found_by_their_folders(qtbot, tmp_path, answerer
     shutil.copytree(answerer_dirs[0], models / "mrc-mlm-demo")
     shutil.copytree(answerer_dirs[1], models / "mrc-seq2seq-demo")
     (models / "mrc-pointer-demo").mkdir()  # not a model: left out
+    meta_file = models / "mrc-demo" / "model.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    meta["training"] = {"best_dev": {"em": 0.1, "f1": 0.19, "n": 161}}
+    meta_file.write_text(json.dumps(meta), encoding="utf-8")
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     runner = JobRunner()
     panel = AskPanel(runner, settings=settings, models=models)
@@ -341,4 +345,7 @@ def test_the_demo_answerers_are_found_by_their_folders(qtbot, tmp_path, answerer
         ("pointer", "mrc-demo", True),
     ]
     assert panel.table.item(2, 0).text() == "pointer · mrc-demo"
+    assert "dev F1 0.190" in panel.table.item(2, 0).toolTip()
+    # Every document is asked by the best of them unless one chooses another.
+    assert panel.run_answerer_box.currentText() == "pointer · mrc-demo"
     runner.shutdown()
