@@ -6,7 +6,7 @@ import argparse
 import json
 from dataclasses import asdict
 
-from cli.common import SOURCE_SCHEMA_HELP, console_context, existing_file, source_schemas
+from cli.common import SOURCE_SCHEMA_HELP, console_context, existing_file, fraction, source_schemas
 from core.modelcheck import check_model_folder
 
 
@@ -24,6 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     k.add_argument("--kb", required=True, help="knowledge base (CCKS kb_data)")
     k.add_argument("--dev", required=True, help="held-out annotated queries")
     k.add_argument("--write", action="store_true", help="save the chosen thresholds in model.json")
+    k.add_argument(
+        "--min-nil-accuracy",
+        type=fraction,
+        default=0.0,
+        help="the best F1 among NIL thresholds that keep at least this share of the NIL "
+        "mentions NIL (default 0: the best F1)",
+    )
     k.set_defaults(handler=run_link)
 
 
@@ -59,7 +66,7 @@ def run_link(args: argparse.Namespace) -> int:
     model = load_linker(args.model)
     ctx, bar = console_context()
     try:
-        result = tune_thresholds(model, dev, kb, index, ctx)
+        result = tune_thresholds(model, dev, kb, index, ctx, args.min_nil_accuracy)
     finally:
         bar.close()
     for row in result.pop("grid"):

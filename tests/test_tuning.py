@@ -25,7 +25,7 @@ def linker(bert_tokenizer):
 def test_linker_thresholds_are_chosen_on_one_half_and_reported_on_the_other(
     linker, monkeypatch
 ) -> None:
-    from core.linking.thresholds import ALIAS_GRID, tune_thresholds
+    from core.linking.thresholds import ALIAS_GRID, FREE_SPAN_GRID, tune_thresholds
 
     model, kb, index, queries = linker
     seen: list[list[str]] = []
@@ -39,13 +39,17 @@ def test_linker_thresholds_are_chosen_on_one_half_and_reported_on_the_other(
     result = tune_thresholds(model, queries, kb, index)
     choose, report = split_held_out([q.text for q in queries])
     assert (result["tune_queries"], result["report_queries"]) == (3, 2)
-    assert seen[: len(ALIAS_GRID)] == [choose] * len(ALIAS_GRID)
-    assert seen[len(ALIAS_GRID) :] and all(texts == report for texts in seen[len(ALIAS_GRID) :])
+    # Every alias threshold, then every other free-span threshold, on one half.
+    tried = len(ALIAS_GRID) + len(FREE_SPAN_GRID) - 1
+    assert seen[:tried] == [choose] * tried
+    assert seen[tried:] and all(texts == report for texts in seen[tried:])
     assert result["tune_f1"] == max(g["f1"] for g in result["grid"])
-    assert (model.info.alias_threshold, model.info.nil_threshold) == (
+    assert (model.info.alias_threshold, model.info.nil_threshold, model.info.mention_start) == (
         result["alias_threshold"],
         result["nil_threshold"],
+        result["free_span_threshold"],
     )
+    assert len(model.info.calibration) == 3 and "ece_calibrated" in result["report_calibration"]
     assert {"report_f1_before", "report_f1_after"} <= set(result)
 
 
@@ -56,12 +60,12 @@ def test_the_linker_s_nil_threshold_is_chosen_on_one_half_of_the_dev_queries_whi
 
     model, kb, index, queries = linker
     chosen_on: list[int] = []
-    choose = training.choose_nil_threshold
+    choose = training.calibrate_and_choose
 
     def recording(scored, gold):
         chosen_on.append(len(gold))
         return choose(scored, gold)
 
-    monkeypatch.setattr(training, "choose_nil_threshold", recording)
+    monkeypatch.setattr(training, "calibrate_and_choose", recording)
     scores = training.evaluate_linker(model, queries, kb, index, tune=True)
     assert chosen_on == [3] and scores.n_gold == 2

@@ -2,7 +2,8 @@
 (offset, mention, kb_id) of the links to entities, and NIL accuracy.
 
 NIL accuracy is the share of gold NIL mentions that the prediction has at the
-same offset with the same text and marks NIL; a NIL mention the linker missed
+same offset with the same text and marks NIL; decision F1 counts NIL
+decisions as well as links; a NIL mention the linker missed
 or linked to an entity counts against it. NIL predictions never count as
 links, right or wrong, in precision / recall / F1. Predictions on spans a
 gold file marks ``unlabelled`` are not scored.
@@ -21,7 +22,20 @@ from core.linking.queries import Mention
 class LinkScores(Counts):
     n_gold_nil: int = 0
     n_nil_correct: int = 0
+    n_pred_nil: int = 0
     mention_counts: Counts | None = None  # spans alone, NIL or not
+
+    @property
+    def decisions(self) -> Counts:
+        """Every mention decision, NIL ones included: a gold NIL mention
+        marked NIL is right, a NIL said of a span that is no mention is
+        wrong (the F1 a reviewer feels: every proposal is a link to check
+        or a NIL to trust)."""
+        return Counts(
+            self.n_gold + self.n_gold_nil,
+            self.n_pred + self.n_pred_nil,
+            self.n_correct + self.n_nil_correct,
+        )
 
     @property
     def nil_accuracy(self) -> float | None:
@@ -36,6 +50,7 @@ class LinkScores(Counts):
             "n_gold_nil": self.n_gold_nil,
             "n_nil_correct": self.n_nil_correct,
             "mention_f1": round(spans.f1, 4),
+            "decision_f1": round(self.decisions.f1, 4),
         }
 
 
@@ -72,6 +87,7 @@ def score_links(
         scores.n_pred += len(p_links)
         scores.n_correct += len(g_links & p_links)
         p_nil = {(m.start, m.text) for m in p if m.is_nil}
+        scores.n_pred_nil += len(p_nil)
         for m in g:
             if m.is_nil:
                 scores.n_gold_nil += 1
