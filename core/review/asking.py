@@ -216,9 +216,11 @@ class Answerers:
         order given, each in its own process; one that fails (a broken
         folder) gives its error, the others still answer. Cancelling stops
         them all (Cancelled is raised). Answerers not loaded yet load at the
-        same time; loaded ones answer one after the other, which is faster
-        on a couple of cores (each model's arithmetic already uses them all:
-        bench/ask_tab.py). ``together`` forces one way or the other."""
+        same time (the slow part: importing TensorFlow, reading weights);
+        loaded ones answer one after the other, since each model's
+        arithmetic already uses every core (bench/ask_tab.py measured no
+        clear difference on two busy cores: 0.56 to 1.21 sequential /
+        parallel across runs). ``together`` forces one way or the other."""
         ctx = ctx or JobContext.null()
         question, passage = check_question(question, passage)
 
