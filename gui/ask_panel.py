@@ -115,6 +115,7 @@ class AskPanel(QWidget):
         self._plan_timer.setSingleShot(True)
         self._plan_timer.setInterval(300)
         self._plan_timer.timeout.connect(self.update_plan)
+        self._plan_stale = False
         self._build()
         self._build_actions()
         self._restore_settings()
@@ -296,6 +297,8 @@ class AskPanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
+        if self._plan_stale:
+            self.plan_later()
         if not self._warmed:
             self._warmed = True
             self.use_current_document()  # first shown: the document one was reading
@@ -679,6 +682,14 @@ class AskPanel(QWidget):
         return ""
 
     def plan_later(self) -> None:
+        # Counting reads every document's text in a worker thread; while the
+        # tab is hidden it would only slow down the review in the other tabs
+        # (a 19,000-document project takes seconds of the interpreter), so it
+        # waits until the tab is shown.
+        if not self.isVisible():
+            self._plan_stale = True
+            return
+        self._plan_stale = False
         self._plan_timer.start()
 
     def update_plan(self, wait: bool = False) -> None:
