@@ -56,7 +56,7 @@ from core.linking.samples import (
     pair_ids,
 )
 from core.runtime.jobs import JobContext
-from core.runtime.model_folder import FolderModel, check_header
+from core.runtime.model_folder import FolderModel, check_header, encoder_config
 
 # A span the head proposes on its own (no alias matches it) that runs over a
 # comma, an enumeration mark or a full stop is two names or a phrase, not one.
@@ -201,13 +201,12 @@ class LinkerModel(FolderModel):
         checkpoint: str | None = None,
         keep_tokens: list[int] | None = None,
     ) -> LinkerModel:
-        config = {**bert_config, "vocab_size": len(tokenizer)}
-        positions = int(config.get("max_position_embeddings", 512))
-        if max(info.maxlen, info.pair_maxlen) > positions:
-            raise BadInput(
-                f"maxlen {max(info.maxlen, info.pair_maxlen)} exceeds the encoder's "
-                f"max_position_embeddings ({positions})"
-            )
+        config = encoder_config(
+            bert_config,
+            tokenizer,
+            max(info.maxlen, info.pair_maxlen),
+            "choose shorter windows and pairs (maxlen, pair_maxlen)",
+        )
         network = build_link_network(
             config,
             checkpoint=checkpoint,

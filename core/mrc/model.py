@@ -33,7 +33,7 @@ from core.mrc.decode import (
 from core.mrc.network import MrcNetwork, build_mrc_network
 from core.mrc.windows import METHODS, Encoded, Layout, Window, encode, passage_windows, question_ids
 from core.runtime.jobs import JobContext
-from core.runtime.model_folder import FolderModel, check_header
+from core.runtime.model_folder import FolderModel, check_header, encoder_config
 
 TASK = "mrc"
 FORMAT_VERSION = 1
@@ -144,13 +144,7 @@ class MrcModel(FolderModel):
         checkpoint: str | None = None,
         keep_tokens: list[int] | None = None,
     ) -> MrcModel:
-        config = {**bert_config, "vocab_size": len(tokenizer)}
-        positions = int(config.get("max_position_embeddings", 512))
-        if info.maxlen > positions:
-            raise BadInput(
-                f"an input of {info.maxlen} tokens exceeds the encoder's "
-                f"max_position_embeddings ({positions}): shorten the passage windows"
-            )
+        config = encoder_config(bert_config, tokenizer, info.maxlen, "shorten the passage windows")
         network = build_mrc_network(info.method, config, checkpoint, keep_tokens)
         return cls(info, network, tokenizer, config)
 

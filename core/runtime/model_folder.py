@@ -97,6 +97,22 @@ def write_model_folder(
     return folder
 
 
+def encoder_config(
+    bert_config: dict[str, Any], tokenizer: Tokenizer, longest: int, advice: str
+) -> dict[str, Any]:
+    """The encoder's hyper-parameters for this vocabulary; BadInput (with
+    ``advice``) when inputs of ``longest`` ids would not fit its position
+    embeddings."""
+    config = {**bert_config, "vocab_size": len(tokenizer)}
+    positions = int(config.get("max_position_embeddings", 512))
+    if longest > positions:
+        raise BadInput(
+            f"inputs of {longest} tokens exceed the encoder's max_position_embeddings "
+            f"({positions}); {advice.format(positions=positions)}"
+        )
+    return config
+
+
 def check_header(
     meta: dict[str, Any], task: str, format_version: int, where: str, error: type[BadInput]
 ) -> None:

@@ -26,7 +26,7 @@ from core.encoder.tokenizer import Encoding, Token, Tokenizer
 from core.errors import BadInput
 from core.formats.duie import Occurrence, Span, Triple, types_for
 from core.runtime.jobs import JobContext
-from core.runtime.model_folder import FolderModel, check_header
+from core.runtime.model_folder import FolderModel, check_header, encoder_config
 from core.sentences import split_sentences
 from core.triples.decode import Thresholds, decode_objects, decode_subjects, window_starts
 from core.triples.network import TripleNetwork, build_triple_network
@@ -129,13 +129,9 @@ class TripleModel(FolderModel):
         keep_tokens: list[int] | None = None,
     ) -> TripleModel:
         """A new model: a fresh encoder, or one loaded from a BERT checkpoint."""
-        config = {**bert_config, "vocab_size": len(tokenizer)}
-        positions = int(config.get("max_position_embeddings", 512))
-        if info.maxlen > positions:
-            raise BadInput(
-                f"maxlen {info.maxlen} exceeds the encoder's max_position_embeddings "
-                f"({positions}); choose --maxlen {positions} or less"
-            )
+        config = encoder_config(
+            bert_config, tokenizer, info.maxlen, "choose --maxlen {positions} or less"
+        )
         network = build_triple_network(
             config, len(info.predicates), checkpoint=checkpoint, keep_tokens=keep_tokens
         )
