@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import BadInput
-from core.modelcheck import check_meta, check_model_folder
+from core.modelcheck import check_model_folder
 from core.mrc.ask_documents import SLOT, Slot, ask_every_document, check_template, plan_questions
 from core.mrc.windows import METHODS
 from core.runtime.jobs import Cancelled, JobContext
-from core.runtime.model_folder import check_header
+from core.runtime.model_folder import read_header
 
 if TYPE_CHECKING:
     from core.mrc.model import Answer
@@ -63,14 +63,7 @@ def read_answerer(folder: str | Path, full: bool = True) -> Answerer:
     if full:
         check_model_folder(folder, BadInput, KIND)
     where = folder / "model.json"
-    try:
-        meta = json.loads(where.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise BadInput(f"{where}: cannot read ({e.strerror or e}); expected a {KIND}") from None
-    except ValueError as e:
-        raise BadInput(f"{where}: invalid JSON ({e})") from None
-    check_meta(meta, str(where), BadInput)
-    check_header(meta, "mrc", 1, str(where), BadInput)
+    meta = read_header(folder, "mrc", 1, KIND)
     method = meta.get("method")
     if method not in METHODS:
         raise BadInput(f'{where}: "method": expected one of {", ".join(METHODS)}, got {method!r}')

@@ -113,6 +113,23 @@ def encoder_config(
     return config
 
 
+def read_header(folder: str | Path, task: str, format_version: int, what: str) -> dict[str, Any]:
+    """``folder``'s ``model.json``, checked (without TensorFlow) to be a
+    ``task`` model in a format this version reads: BadInput saying why not."""
+    from core.modelcheck import check_meta
+
+    where = Path(folder) / "model.json"
+    try:
+        meta = json.loads(where.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise BadInput(f"{where}: cannot read ({e.strerror or e}); expected a {what}") from None
+    except ValueError as e:
+        raise BadInput(f"{where}: invalid JSON ({e})") from None
+    check_meta(meta, str(where), BadInput)
+    check_header(meta, task, format_version, str(where), BadInput)
+    return meta
+
+
 def check_header(
     meta: dict[str, Any], task: str, format_version: int, where: str, error: type[BadInput]
 ) -> None:
