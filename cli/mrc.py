@@ -71,6 +71,11 @@ def register_train(kinds: argparse._SubParsersAction) -> None:
     t.add_argument("--answer-len", type=positive_int, default=24, help="longest answer, tokens")
     t.add_argument("--stride", type=positive_int, default=None, help="default: 3/4 of a window")
     t.add_argument("--beam", type=positive_int, default=4, help="seq2seq beam size")
+    t.add_argument(
+        "--question-marks",
+        action="store_true",
+        help="pointer: mark the window tokens the question shares (in their segment ids)",
+    )
     t.add_argument("--seed", type=int, default=42)
     t.add_argument("--name", default=None, help="model name recorded in model.json")
     t.set_defaults(handler=run_train)
@@ -202,6 +207,8 @@ def run_train(args: argparse.Namespace) -> int:
     dev = read_squad(existing_file(args.dev, "dev data"), require_answers=True)
     if not train:
         raise UsageError(f"{args.train}: no questions")
+    if args.question_marks and args.method != "pointer":
+        raise UsageError("--question-marks is for --method pointer")
     stride = args.stride or max(1, args.passage_len * 3 // 4)
     layout = Layout(args.question_len, args.passage_len, args.answer_len, stride)
     setup = prepare_encoder(args.base)
@@ -210,6 +217,7 @@ def run_train(args: argparse.Namespace) -> int:
         method=args.method,
         layout=layout,
         beam_size=args.beam,
+        question_marks=args.question_marks,
         name=args.name or out.name,
         training={"train_file": str(args.train), "dev_file": str(args.dev), "base": str(args.base)},
     )

@@ -49,3 +49,24 @@ def test_pretrained_embeddings_are_sliced_to_a_cut_vocabulary(data_dir) -> None:
     np.testing.assert_array_equal(
         cut.model.get_layer("Embedding-Token").get_weights()[0], table[keep]
     )
+
+
+def test_more_segment_types_than_the_checkpoint_start_as_its_last_row(data_dir) -> None:
+    from core.encoder.bert import build_bert, find_checkpoint, read_bert_config
+
+    folder = find_checkpoint(data_dir / "tiny_ckpt")
+    config = read_bert_config(folder.config_path)
+    saved = build_bert(config, checkpoint=folder.checkpoint, with_mlm=True)
+    wide = build_bert({**config, "type_vocab_size": 4}, checkpoint=folder.checkpoint, with_mlm=True)
+    rows = saved.model.get_layer("Embedding-Segment").get_weights()[0]
+    table = wide.model.get_layer("Embedding-Segment").get_weights()[0]
+    assert table.shape[0] == 4
+    np.testing.assert_array_equal(table[:2], rows)
+    np.testing.assert_array_equal(table[2], rows[1])
+    np.testing.assert_array_equal(table[3], rows[1])
+    for layer in saved.model.layers:
+        if layer.name != "Embedding-Segment":
+            for a, b in zip(
+                layer.get_weights(), wide.model.get_layer(layer.name).get_weights(), strict=True
+            ):
+                np.testing.assert_array_equal(a, b)

@@ -41,13 +41,15 @@ def files(tmp_path_factory) -> dict[str, Path]:
     return {"folder": folder, "train": folder / "train.json", "open": folder / "open.json"}
 
 
-@pytest.fixture(scope="module", params=["mlm", "seq2seq", "pointer"])
+@pytest.fixture(scope="module", params=["mlm", "seq2seq", "pointer", "pointer-marks"])
 def trained(request, files, data_dir) -> Path:
     out = files["folder"] / f"model-{request.param}"
+    method, _, marks = request.param.partition("-")
     code = main(
-        ["train", "mrc", "--method", request.param, "--train", str(files["train"])]
+        ["train", "mrc", "--method", method, "--train", str(files["train"])]
         + ["--dev", str(files["train"]), "--base", str(data_dir / "tiny_ckpt"), "--out", str(out)]
         + ["--epochs", "1", "--batch-size", "4", "--warmup", "1", *TINY]
+        + (["--question-marks"] if marks else [])
     )
     assert code == 0
     return out
@@ -66,6 +68,15 @@ def test_train_writes_a_model_folder_that_answers_with_exact_spans(trained, caps
     answer = _last_json(capsys)
     assert answer["text"] and context[answer["start"] : answer["end"]] == answer["text"]
     assert 0 < answer["score"] <= 1
+
+
+def test_question_marks_widen_the_segment_table_of_the_base(trained, data_dir):
+    info = json.loads((trained / "model.json").read_text())
+    config = json.loads((trained / "bert_config.json").read_text())
+    base = json.loads((data_dir / "tiny_ckpt" / "bert_config.json").read_text())
+    marked = trained.name.endswith("marks")
+    assert info["question_marks"] is marked
+    assert config["type_vocab_size"] == (4 if marked else base.get("type_vocab_size", 2))
 
 
 def test_ask_a_file_without_answers_then_evaluate(trained, files, capsys):

@@ -13,7 +13,18 @@ from core.mrc.decode import (
     constrained_beam_search,
     free_mlm_answer,
 )
-from core.mrc.windows import Layout, Window, answer_tokens, encode, passage_windows, question_ids
+from core.mrc.windows import (
+    NO_MATCH,
+    SHARED_BIGRAM,
+    SHARED_TOKEN,
+    Layout,
+    Window,
+    answer_tokens,
+    encode,
+    passage_windows,
+    question_ids,
+    question_marks,
+)
 
 VOCAB = [
     "[PAD]",
@@ -71,6 +82,30 @@ def test_layouts_put_the_window_where_they_say(tok):
         assert len(enc.token_ids) == len(enc.segment_ids) <= layout.input_len(method)
     mlm = encode("mlm", tok, q, window, layout)
     assert mlm.token_ids[1:4] == [tok.mask_id] * 3
+
+
+def test_question_marks_show_which_window_tokens_the_question_shares(tok):
+    q = tok.ids(tok.tokenize("甲乙发布了什么"))
+    p = tok.ids(tok.tokenize("丙甲乙丁发戊布"))
+    # 甲乙 is a bigram of the question; 发 and 布 occur in it only one by one
+    assert question_marks(q, p) == [
+        NO_MATCH,
+        SHARED_BIGRAM,
+        SHARED_BIGRAM,
+        NO_MATCH,
+        SHARED_TOKEN,
+        NO_MATCH,
+        SHARED_TOKEN,
+    ]
+    layout = Layout(question_len=8, passage_len=7, answer_len=3, stride=5)
+    window = passage_windows(tok, "丙甲乙丁发戊布", layout)[0]
+    plain = encode("pointer", tok, q, window, layout)
+    marked = encode("pointer", tok, q, window, layout, marks=True)
+    assert marked.token_ids == plain.token_ids
+    at = marked.passage_at
+    assert plain.segment_ids[at:] == [1] * 8
+    assert marked.segment_ids[:at] == [0] * at
+    assert marked.segment_ids[at:] == [*question_marks(q, p), 1]
 
 
 def _log_probs(rows, vocab=10, low=1e-6):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from core.compat import bert4keras
 from core.errors import BadInput
 
@@ -99,16 +101,44 @@ def build_bert(
     config = dict(config)
     if keep_tokens is not None:
         config["vocab_size"] = len(keep_tokens)
-    return b4k.models.build_transformer_model(
-        config_path=None,
-        checkpoint_path=checkpoint,
-        model="bert",
-        return_keras_model=False,
-        keep_tokens=keep_tokens,
-        with_mlm=with_mlm,
-        application=application,
-        **config,
-    )
+
+    def build(conf: dict[str, Any], ckpt: str | None) -> Any:
+        return b4k.models.build_transformer_model(
+            config_path=None,
+            checkpoint_path=ckpt,
+            model="bert",
+            return_keras_model=False,
+            keep_tokens=keep_tokens,
+            with_mlm=with_mlm,
+            application=application,
+            **conf,
+        )
+
+    saved_types = _checkpoint_segments(checkpoint) if checkpoint else None
+    wanted_types = int(config.get("type_vocab_size", 2))
+    if saved_types is None or saved_types >= wanted_types:
+        return build(config, checkpoint)
+    # More segment types than the checkpoint has (a model that marks its input
+    # with extra segment ids): load the checkpoint as it is, then copy it into
+    # the wider model, each new row starting as a copy of the last saved one.
+    base = build({**config, "type_vocab_size": saved_types}, checkpoint)
+    wide = build(config, None)
+    for layer in wide.model.layers:
+        weights = base.model.get_layer(layer.name).get_weights()
+        if layer.name == "Embedding-Segment":
+            table = weights[0]
+            extra = np.repeat(table[-1:], wanted_types - saved_types, axis=0)
+            weights = [np.concatenate([table, extra])]
+        layer.set_weights(weights)
+    return wide
+
+
+def _checkpoint_segments(checkpoint: str) -> int | None:
+    """Rows of a checkpoint's segment (token type) embedding table."""
+    tf = bert4keras().tf
+    names = dict(tf.train.list_variables(checkpoint))
+    shape = names.get("bert/embeddings/token_type_embeddings")
+    return int(shape[0]) if shape else None
 
 
 @dataclass

@@ -31,7 +31,16 @@ from core.mrc.decode import (
     constrained_beam_search,
 )
 from core.mrc.network import MrcNetwork, build_mrc_network
-from core.mrc.windows import METHODS, Encoded, Layout, Window, encode, passage_windows, question_ids
+from core.mrc.windows import (
+    MARKED_SEGMENTS,
+    METHODS,
+    Encoded,
+    Layout,
+    Window,
+    encode,
+    passage_windows,
+    question_ids,
+)
 from core.runtime.jobs import JobContext
 from core.runtime.model_folder import FolderModel, check_header, encoder_config
 
@@ -48,6 +57,7 @@ class MrcModelInfo:
     method: str
     layout: Layout = field(default_factory=Layout)
     beam_size: int = 4
+    question_marks: bool = False  # pointer: segment ids mark what the question shares
     name: str = "mrc"
     version: str = "1"
     training: dict[str, Any] = field(default_factory=dict)
@@ -74,10 +84,16 @@ class MrcModelInfo:
         beam = d.get("beam_size", 4)
         if not isinstance(beam, int) or beam < 1:
             raise MrcFolderError(f'{where}: "beam_size": expected a whole number of 1 or more')
+        marks = d.get("question_marks", False)
+        if not isinstance(marks, bool) or (marks and method != "pointer"):
+            raise MrcFolderError(
+                f'{where}: "question_marks": expected true (pointer only) or false'
+            )
         return cls(
             method=method,
             layout=Layout(**{k: raw[k] for k in Layout.__annotations__ if k in raw}),
             beam_size=beam,
+            question_marks=marks,
             name=str(d.get("name", "mrc")),
             version=str(d.get("version", "1")),
             training=dict(d.get("training", {})),
@@ -145,6 +161,10 @@ class MrcModel(FolderModel):
         keep_tokens: list[int] | None = None,
     ) -> MrcModel:
         config = encoder_config(bert_config, tokenizer, info.maxlen, "shorten the passage windows")
+        if info.question_marks:
+            # The base's segment table grows (core/encoder/bert.py).
+            types = max(MARKED_SEGMENTS, int(config.get("type_vocab_size", 2)))
+            config = {**config, "type_vocab_size": types}
         network = build_mrc_network(info.method, config, checkpoint, keep_tokens)
         return cls(info, network, tokenizer, config)
 
@@ -199,7 +219,11 @@ class MrcModel(FolderModel):
             found = self._beam_search(windows, questions, batch_size, ctx)
             return list(zip(windows, found, strict=True))
         inputs = [
-            (q, w, encode(self.info.method, tok, questions[q], win, layout))
+            (
+                q,
+                w,
+                encode(self.info.method, tok, questions[q], win, layout, self.info.question_marks),
+            )
             for q in range(len(group))
             for w, win in enumerate(windows[q])
         ]

@@ -111,7 +111,7 @@ def training_batch(
     rows, segs, positions, targets, spans, allowed = [], [], [], [], [], []
     for item, negative in zip(items, negatives, strict=True):
         window, span = _draw_window(item, layout.passage_len, negative, rng)
-        enc = encode(method, tok, item.question, window, layout)
+        enc = encode(method, tok, item.question, window, layout, model.info.question_marks)
         answer = window.ids[span[0] : span[1] + 1] if span else []
         if method == "mlm":
             rows.append(enc.token_ids)
