@@ -12,6 +12,7 @@ from core.mrc.decode import (
     best_pointer_span,
     constrained_beam_search,
     free_mlm_answer,
+    pooled_greedy_search,
 )
 from core.mrc.windows import (
     NO_MATCH,
@@ -175,3 +176,31 @@ def test_beam_search_answers_several_questions_and_none_for_an_empty_passage():
     found = constrained_beam_search([[[5, 6]], [[]]], next_log_probs, 3, max_len=2, beam_size=2)
     assert (found[0].start, found[0].end) == (0, 0)
     assert found[1] is None
+
+
+def test_pooled_search_votes_over_the_windows_that_do_not_end_at_once():
+    end = 3
+    passages = [[[5, 6, 7], [8, 9], [6, 5]], [[8, 9]]]
+    calls = []
+
+    def next_log_probs(prefixes):
+        calls.append([(q, w, tuple(ids)) for q, w, ids in prefixes])
+        rows = []
+        for q, w, ids in prefixes:
+            if q == 1 or w == 1:
+                rows.append({end: 0.9})  # ends at once: leaves the vote
+            elif not ids:
+                rows.append({6: 0.6, 5: 0.2})
+            elif w == 0:
+                rows.append({7: 0.5, end: 0.4})
+            else:
+                rows.append({5: 0.3, end: 0.6})
+        return _log_probs(rows)
+
+    found = pooled_greedy_search(passages, next_log_probs, end, max_len=3)
+    # after 6, votes sum p² / (sum p + 1): 7 gets 0.5²/1.5 = 0.17, 5 gets 0.3²/1.3 = 0.07,
+    # the end (0.4² + 0.6²) / 2 = 0.26 from the two windows: the answer is 6
+    assert found[1] is None  # its only window ends at once
+    best = found[0]
+    assert (best.window, best.start, best.end) == (0, 1, 1)  # 6, in window 0
+    assert [len(c) for c in calls] == [4, 2]  # every window, then the two still voting

@@ -153,3 +153,80 @@ def constrained_beam_search(
             # A hypothesis already below the best finished answer can only fall further.
             live.extend(h for h in hyps[:beam_size] if best is None or h.log_prob > best.log_prob)
     return finished
+
+
+def pooled_greedy_search(
+    passages: Sequence[Sequence[Sequence[int]]],
+    next_log_probs: NextTokens,
+    end_id: int,
+    max_len: int,
+) -> list[Candidate | None]:
+    """The decoding of the article's seq2seq reader: one answer per question,
+    grown a token at a time, each step reading the prefix against *every*
+    window still in play and pooling their next-token probabilities
+    (sum p² / (sum p + 1), a vote that favours windows sure of themselves).
+    A window whose first choice is to end at once leaves the vote after
+    the first step; when every window does, the question has no answer.
+    Only tokens that continue the prefix as a run of some window may follow
+    (and the end, once the prefix holds a token), so the answer occurs in
+    the passage; it is placed in the first window holding it.
+
+    Slower than :func:`constrained_beam_search` (a row per window per step,
+    nothing pruned), it is kept to measure the article's speed claim against
+    the decoder the claim was made with (bench/mrc_speed.py)."""
+    reading = {q: [w for w, p in enumerate(ws) if len(p)] for q, ws in enumerate(passages)}
+    prefixes: dict[int, list[int]] = {q: [] for q in reading}
+    scores = dict.fromkeys(reading, 0.0)
+    found: list[Candidate | None] = [None] * len(passages)
+    for step in range(max_len + 1):
+        active = [q for q, ws in reading.items() if ws]
+        if not active:
+            break
+        rows = [(q, w, prefixes[q]) for q in active for w in reading[q]]
+        probs = np.exp(next_log_probs(rows))
+        at = 0
+        for q in active:
+            windows, p = reading[q], probs[at : at + len(reading[q])]
+            at += len(windows)
+            if step == 0:
+                keep = [k for k in range(len(windows)) if int(p[k].argmax()) != end_id]
+                windows, p = [windows[k] for k in keep], p[keep]
+                reading[q] = windows
+                if not windows:
+                    continue
+            prefix = prefixes[q]
+            places = _runs_of(passages[q], windows, prefix)
+            allowed = {
+                int(passages[q][w][s + len(prefix)])
+                for w, s in places
+                if s + len(prefix) < len(passages[q][w])
+            }
+            if prefix:
+                allowed.add(end_id)
+            pooled = (p**2).sum(0) / (p.sum(0) + 1)
+            choices = sorted(allowed)
+            if not choices:
+                reading[q] = []
+                continue
+            token = choices[int(np.argmax(pooled[choices]))]
+            scores[q] += float(np.log(max(pooled[token] / pooled[choices].sum(), 1e-12)))
+            if token != end_id:
+                prefix.append(token)
+            if token == end_id or len(prefix) == max_len or step == max_len:
+                w, s = _runs_of(passages[q], windows, prefix)[0]
+                found[q] = Candidate(w, s, s + len(prefix) - 1, scores[q], step + 1)
+                reading[q] = []
+    return found
+
+
+def _runs_of(
+    windows: Sequence[Sequence[int]], which: Sequence[int], run: Sequence[int]
+) -> list[tuple[int, int]]:
+    """(window, start) of every occurrence of ``run`` in the windows ``which``."""
+    n = len(run)
+    return [
+        (w, s)
+        for w in which
+        for s in range(len(windows[w]) - n + 1)
+        if list(windows[w][s : s + n]) == list(run)
+    ]

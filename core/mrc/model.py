@@ -29,6 +29,7 @@ from core.mrc.decode import (
     best_mlm_span,
     best_pointer_span,
     constrained_beam_search,
+    pooled_greedy_search,
 )
 from core.mrc.network import MrcNetwork, build_mrc_network
 from core.mrc.windows import (
@@ -46,6 +47,7 @@ from core.runtime.model_folder import FolderModel, check_header, encoder_config
 
 TASK = "mrc"
 FORMAT_VERSION = 1
+DECODERS = ("beam", "pooled")
 
 
 class MrcFolderError(BadInput):
@@ -57,6 +59,9 @@ class MrcModelInfo:
     method: str
     layout: Layout = field(default_factory=Layout)
     beam_size: int = 4
+    # seq2seq: "beam" (one beam per question across its windows, pruned) or
+    # "pooled" (the article's greedy vote over every window; core/mrc/decode.py)
+    decoder: str = "beam"
     question_marks: bool = False  # pointer: segment ids mark what the question shares
     name: str = "mrc"
     version: str = "1"
@@ -84,6 +89,9 @@ class MrcModelInfo:
         beam = d.get("beam_size", 4)
         if not isinstance(beam, int) or beam < 1:
             raise MrcFolderError(f'{where}: "beam_size": expected a whole number of 1 or more')
+        decoder = d.get("decoder", "beam")
+        if decoder not in DECODERS:
+            raise MrcFolderError(f'{where}: "decoder": expected one of {", ".join(DECODERS)}')
         marks = d.get("question_marks", False)
         if not isinstance(marks, bool) or (marks and method != "pointer"):
             raise MrcFolderError(
@@ -93,6 +101,7 @@ class MrcModelInfo:
             method=method,
             layout=Layout(**{k: raw[k] for k in Layout.__annotations__ if k in raw}),
             beam_size=beam,
+            decoder=decoder,
             question_marks=marks,
             name=str(d.get("name", "mrc")),
             version=str(d.get("version", "1")),
@@ -216,7 +225,7 @@ class MrcModel(FolderModel):
         windows = [passage_windows(tok, c, layout) for _, c in group]
         questions = [question_ids(tok, q, layout) for q, _ in group]
         if self.info.method == "seq2seq":
-            found = self._beam_search(windows, questions, batch_size, ctx)
+            found = self._decode_seq2seq(windows, questions, batch_size, ctx)
             return list(zip(windows, found, strict=True))
         inputs = [
             (
@@ -262,7 +271,7 @@ class MrcModel(FolderModel):
             out.append(best_pointer_span(lp[:, 0], lp[:, 1], layout.answer_len, w))
         return out
 
-    def _beam_search(
+    def _decode_seq2seq(
         self,
         windows: list[list[Window]],
         questions: list[list[int]],
@@ -290,12 +299,13 @@ class MrcModel(FolderModel):
                 out.append(np.log(np.maximum(probs, 1e-12)))
             return np.concatenate(out)
 
+        passages = [[w.ids for w in ws] for ws in windows]
+        if self.info.decoder == "pooled":
+            return pooled_greedy_search(
+                passages, next_log_probs, tok.sep_id, self.info.layout.answer_len
+            )
         return constrained_beam_search(
-            [[w.ids for w in ws] for ws in windows],
-            next_log_probs,
-            tok.sep_id,
-            self.info.layout.answer_len,
-            self.info.beam_size,
+            passages, next_log_probs, tok.sep_id, self.info.layout.answer_len, self.info.beam_size
         )
 
     def _predict(self, *arrays: np.ndarray) -> np.ndarray:
