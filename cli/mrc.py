@@ -76,6 +76,11 @@ def register_train(kinds: argparse._SubParsersAction) -> None:
         action="store_true",
         help="pointer: mark the window tokens the question shares (in their segment ids)",
     )
+    t.add_argument(
+        "--fold-traditional",
+        action="store_true",
+        help="read Traditional characters as their Simplified forms (DRCD and CMRC as one script)",
+    )
     t.add_argument("--seed", type=int, default=42)
     t.add_argument("--name", default=None, help="model name recorded in model.json")
     t.set_defaults(handler=run_train)
@@ -218,6 +223,7 @@ def run_train(args: argparse.Namespace) -> int:
         layout=layout,
         beam_size=args.beam,
         question_marks=args.question_marks,
+        fold_traditional=args.fold_traditional,
         name=args.name or out.name,
         training={"train_file": str(args.train), "dev_file": str(args.dev), "base": str(args.base)},
     )

@@ -49,7 +49,7 @@ def trained(request, files, data_dir) -> Path:
         ["train", "mrc", "--method", method, "--train", str(files["train"])]
         + ["--dev", str(files["train"]), "--base", str(data_dir / "tiny_ckpt"), "--out", str(out)]
         + ["--epochs", "1", "--batch-size", "4", "--warmup", "1", *TINY]
-        + (["--question-marks"] if marks else [])
+        + (["--question-marks", "--fold-traditional"] if marks else [])
     )
     assert code == 0
     return out
@@ -75,7 +75,7 @@ def test_question_marks_widen_the_segment_table_of_the_base(trained, data_dir):
     config = json.loads((trained / "bert_config.json").read_text())
     base = json.loads((data_dir / "tiny_ckpt" / "bert_config.json").read_text())
     marked = trained.name.endswith("marks")
-    assert info["question_marks"] is marked
+    assert info["question_marks"] is marked and info["fold_traditional"] is marked
     assert config["type_vocab_size"] == (4 if marked else base.get("type_vocab_size", 2))
 
 

@@ -68,3 +68,13 @@ def test_offsets_are_ordered_slices_of_the_original(bert_tokenizer: Tokenizer, t
     for i, ch in enumerate(text):
         if not ch.isspace() and ch not in ("\u0301", "\u200b"):
             assert i in covered, (text, i)
+
+
+def test_folding_reads_traditional_characters_as_simplified(bert_tokenizer: Tokenizer) -> None:
+    folding = Tokenizer(bert_tokenizer.vocab, fold_traditional=True)
+    traditional, simplified = "為什麼發生戰爭？", "为什么发生战争？"
+    tokens = folding.tokenize(traditional)
+    assert folding.ids(tokens) == bert_tokenizer.ids(bert_tokenizer.tokenize(simplified))
+    assert [traditional[t.start : t.end] for t in tokens] == list(traditional)  # offsets kept
+    # without folding the two scripts are different tokens
+    assert bert_tokenizer.ids(bert_tokenizer.tokenize(traditional)) != folding.ids(tokens)

@@ -77,10 +77,26 @@ def save_vocab(path: str | Path, tokens: Sequence[str]) -> None:
     Path(path).write_text("".join(t + "\n" for t in tokens), encoding="utf-8")
 
 
+def _simplified_forms(vocabulary: dict[str, int]) -> dict[str, str]:
+    """Traditional character -> its Simplified form, where the vocabulary has it."""
+    from hanziconv.charmap import simplified_charmap, traditional_charmap
+
+    return {
+        t: s
+        for t, s in zip(traditional_charmap, simplified_charmap, strict=True)
+        if t != s and s in vocabulary
+    }
+
+
 class Tokenizer:
     """BERT-compatible tokenizer over a vocabulary list."""
 
-    def __init__(self, vocab: Sequence[str], do_lower_case: bool = True) -> None:
+    def __init__(
+        self, vocab: Sequence[str], do_lower_case: bool = True, fold_traditional: bool = False
+    ) -> None:
+        """``fold_traditional``: read a Traditional character as its Simplified
+        form when the vocabulary holds that (發 as 发); offsets are unchanged,
+        only ids. Models trained on both scripts then learn each word once."""
         self.vocab = list(vocab)
         self.token_to_id = {t: i for i, t in enumerate(self.vocab)}
         missing = [t for t in (UNK, CLS, SEP) if t not in self.token_to_id]
@@ -92,6 +108,8 @@ class Tokenizer:
         self.cls_id = self.token_to_id[CLS]
         self.sep_id = self.token_to_id[SEP]
         self.mask_id = self.token_to_id.get(MASK, self.unk_id)
+        self.fold_traditional = fold_traditional
+        self._fold = _simplified_forms(self.token_to_id) if fold_traditional else {}
 
     @classmethod
     def from_file(cls, path: str | Path, do_lower_case: bool = True) -> Tokenizer:
@@ -109,7 +127,7 @@ class Tokenizer:
                 c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) != "Mn"
             )
         return "".join(
-            c
+            self._fold.get(c, c)
             for c in ch
             if c not in ("\x00", "\ufffd") and unicodedata.category(c) not in ("Cc", "Cf")
         )

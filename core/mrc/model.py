@@ -63,6 +63,7 @@ class MrcModelInfo:
     # "pooled" (the article's greedy vote over every window; core/mrc/decode.py)
     decoder: str = "beam"
     question_marks: bool = False  # pointer: segment ids mark what the question shares
+    fold_traditional: bool = False  # read Traditional characters as Simplified (tokenizer)
     name: str = "mrc"
     version: str = "1"
     training: dict[str, Any] = field(default_factory=dict)
@@ -97,12 +98,16 @@ class MrcModelInfo:
             raise MrcFolderError(
                 f'{where}: "question_marks": expected true (pointer only) or false'
             )
+        fold = d.get("fold_traditional", False)
+        if not isinstance(fold, bool):
+            raise MrcFolderError(f'{where}: "fold_traditional": expected true or false')
         return cls(
             method=method,
             layout=Layout(**{k: raw[k] for k in Layout.__annotations__ if k in raw}),
             beam_size=beam,
             decoder=decoder,
             question_marks=marks,
+            fold_traditional=fold,
             name=str(d.get("name", "mrc")),
             version=str(d.get("version", "1")),
             training=dict(d.get("training", {})),
@@ -145,6 +150,8 @@ class MrcModel(FolderModel):
         tokenizer: Tokenizer,
         bert_config: dict[str, Any],
     ) -> None:
+        if info.fold_traditional and not tokenizer.fold_traditional:
+            tokenizer = Tokenizer(tokenizer.vocab, tokenizer.do_lower_case, fold_traditional=True)
         super().__init__(info, network, tokenizer, bert_config)
         self._lock = threading.Lock()
         tf = bert4keras().tf
