@@ -89,6 +89,25 @@ def fraction(text: str) -> float:
     return value
 
 
+def add_schedule_options(
+    parser: argparse.ArgumentParser,
+    epochs: int,
+    lr: float | None,
+    warmup: int,
+    lr_help: str = "peak learning rate",
+    batch_size: bool = True,
+) -> None:
+    """The options every ``train`` command shares (core/runtime/trainer.py),
+    with the family's defaults: --epochs --batch-size --lr --warmup --seed --name."""
+    parser.add_argument("--epochs", type=positive_int, default=epochs)
+    if batch_size:
+        parser.add_argument("--batch-size", type=positive_int, default=32)
+    parser.add_argument("--lr", type=positive_float, default=lr, help=lr_help)
+    parser.add_argument("--warmup", type=non_negative_int, default=warmup, help="warm-up steps")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--name", default=None, help="model name recorded in model.json")
+
+
 def load_triple_model(folder: str | Path):
     """A triple model, its folder checked first so that a damaged one is one
     line naming the file, before TensorFlow is even imported."""

@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 from cli.common import (
+    add_schedule_options,
     console_context,
     existing_file,
     fraction,
     non_negative_int,
-    positive_float,
     positive_int,
     print_training,
 )
@@ -56,14 +56,10 @@ def register_train(kinds: argparse._SubParsersAction) -> None:
     base.add_argument("--config", choices=["small"], help="a fresh small encoder")
     t.add_argument("--vocab", help="vocab.txt for --config small (default: the Chinese BERT vocab)")
     t.add_argument("--out", required=True, help="linker folder to write (the best epoch)")
-    t.add_argument("--epochs", type=positive_int, default=30)
-    t.add_argument("--lr", type=positive_float, default=2e-4, help="peak learning rate")
-    t.add_argument("--warmup", type=non_negative_int, default=200, help="warm-up steps")
+    add_schedule_options(t, 30, 2e-4, 200, batch_size=False)
     t.add_argument(
         "--negatives", type=non_negative_int, default=3, help="random negatives per mention"
     )
-    t.add_argument("--seed", type=int, default=42)
-    t.add_argument("--name", default=None, help="name recorded in model.json")
     t.set_defaults(handler=run_train)
 
 

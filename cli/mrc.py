@@ -13,11 +13,10 @@ import json
 from pathlib import Path
 
 from cli.common import (
+    add_schedule_options,
     console_context,
     existing_file,
     fraction,
-    non_negative_int,
-    positive_float,
     positive_int,
     print_training,
 )
@@ -56,10 +55,7 @@ def register_train(kinds: argparse._SubParsersAction) -> None:
     t.add_argument("--dev", required=True, help="held-out SQuAD file: F1 after each epoch")
     t.add_argument("--base", required=True, help="Google-BERT-format checkpoint folder")
     t.add_argument("--out", required=True, help="model folder to write (the best epoch)")
-    t.add_argument("--epochs", type=positive_int, default=8)
-    t.add_argument("--batch-size", type=positive_int, default=32)
-    t.add_argument("--lr", type=positive_float, default=1e-3, help="peak learning rate")
-    t.add_argument("--warmup", type=non_negative_int, default=150, help="warm-up steps")
+    add_schedule_options(t, 8, 1e-3, 150)
     t.add_argument(
         "--negatives",
         type=fraction,
@@ -81,8 +77,6 @@ def register_train(kinds: argparse._SubParsersAction) -> None:
         action="store_true",
         help="read Traditional characters as their Simplified forms (DRCD and CMRC as one script)",
     )
-    t.add_argument("--seed", type=int, default=42)
-    t.add_argument("--name", default=None, help="model name recorded in model.json")
     t.set_defaults(handler=run_train)
 
 

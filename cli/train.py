@@ -8,10 +8,10 @@ from pathlib import Path
 from cli import link, mrc
 from cli.common import (
     SOURCE_SCHEMA_HELP,
+    add_schedule_options,
     existing_file,
     fraction,
     non_negative_int,
-    positive_float,
     positive_int,
     print_training,
     read_vocab,
@@ -38,15 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="keep only tokens seen in the training text (smaller model)",
     )
     t.add_argument("--out", required=True, help="model folder to write (the best epoch)")
-    t.add_argument("--epochs", type=positive_int, default=20)
-    t.add_argument("--batch-size", type=positive_int, default=32)
-    t.add_argument(
-        "--lr",
-        type=positive_float,
-        default=None,
-        help="peak learning rate (default 1e-3 from scratch, 5e-5 with --base)",
+    add_schedule_options(
+        t, 20, None, 200, "peak learning rate (default 1e-3 from scratch, 5e-5 with --base)"
     )
-    t.add_argument("--warmup", type=non_negative_int, default=200, help="warm-up steps")
     t.add_argument(
         "--ema",
         type=fraction,
@@ -72,8 +66,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "names of the same type each epoch (default 0)",
     )
     t.add_argument("--maxlen", type=positive_int, default=160, help="tokens per window")
-    t.add_argument("--seed", type=int, default=42)
-    t.add_argument("--name", default=None, help="model name recorded in model.json")
     t.set_defaults(handler=run)
     link.register_train(kinds)
     mrc.register_train(kinds)
