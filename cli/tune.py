@@ -1,4 +1,4 @@
-"""`tune triples` / `tune link`: choose decoding thresholds on held-out data."""
+"""`tune triples` / `tune link` / `tune mrc`: choose decoding settings on held-out data."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from core.modelcheck import check_model_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("tune", help="choose decoding thresholds on held-out data")
+    p = sub.add_parser("tune", help="choose decoding settings on held-out data")
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
     t = kinds.add_parser("triples", help="subject / object start and end thresholds")
     t.add_argument("--model", required=True, help="model folder")
@@ -32,6 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "mentions NIL (default 0: the best F1)",
     )
     k.set_defaults(handler=run_link)
+    m = kinds.add_parser("mrc", help="answerer: how far apart its windows start (the stride)")
+    m.add_argument("--model", required=True, help="answerer folder")
+    m.add_argument("--dev", required=True, help="held-out SQuAD-layout questions with answers")
+    m.add_argument("--write", action="store_true", help="save the chosen stride in model.json")
+    m.set_defaults(handler=run_mrc)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,6 +77,32 @@ def run_link(args: argparse.Namespace) -> int:
     for row in result.pop("grid"):
         print(json.dumps(row))
     if args.write:
+        model.save_info(args.model)
+    print(json.dumps(result))
+    return 0
+
+
+def run_mrc(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from cli.errors import UsageError
+    from cli.mrc import load_mrc_model
+    from core.mrc.squad import read_squad
+    from core.mrc.tuning import tune_stride
+
+    dev = read_squad(existing_file(args.dev, "held-out questions"), require_answers=True)
+    if not dev:
+        raise UsageError(f"{args.dev}: no questions")
+    model = load_mrc_model(args.model)
+    ctx, bar = console_context()
+    try:
+        result = tune_stride(model, dev, ctx)
+    finally:
+        bar.close()
+    for row in result.pop("grid"):
+        print(json.dumps(row))
+    if args.write:
+        model.info.layout = replace(model.info.layout, stride=result["stride"])
         model.save_info(args.model)
     print(json.dumps(result))
     return 0

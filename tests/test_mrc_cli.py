@@ -5,6 +5,7 @@ method trained for one epoch on a few English questions."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,24 @@ def test_ask_every_document_of_a_project(trained, tmp_path, capsys):
     assert "--project needs --predicate" in capsys.readouterr().err
     assert main([*args[:-1], "what", "--type", "person", "--predicate", "x"]) == 2
     assert "no {subject}" in capsys.readouterr().err
+
+
+def test_tune_chooses_a_stride_on_half_the_questions_and_writes_only_with_write(
+    trained, files, tmp_path, capsys
+):
+    folder = tmp_path / "answerer"
+    shutil.copytree(trained, folder)
+    before = (folder / "model.json").read_text()
+    args = ["tune", "mrc", "--model", str(folder), "--dev", str(files["train"])]
+    assert main(args) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.strip().splitlines()]
+    grid, result = lines[:-1], lines[-1]
+    assert [row["stride"] for row in grid] == [4, 3, 2]  # 3/4, 1/2, 1/4 of a 6-token window
+    assert result["stride"] in {4, 3, 2}
+    assert result["choose_questions"] + result["report_questions"] == len(_questions())
+    assert (folder / "model.json").read_text() == before
+    assert main([*args, "--write"]) == 0
+    assert json.loads((folder / "model.json").read_text())["layout"]["stride"] == result["stride"]
+    capsys.readouterr()
+    assert main(["tune", "mrc", "--model", str(folder), "--dev", str(files["open"])]) == 2
+    assert "answer" in capsys.readouterr().err
