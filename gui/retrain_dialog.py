@@ -110,9 +110,10 @@ class RetrainDialog(QDialog):
         from core.formats.duie import read_sentences
         from core.triples.training import TrainSettings
 
-        tmp = Path(tempfile.mkdtemp()) / "reviewed.jsonl"
-        self.project.export_file(tmp, reviewed_only=True, clean=True)
-        reviewed = list(read_sentences(tmp))
+        with tempfile.TemporaryDirectory() as folder:  # read whole, then removed
+            tmp = Path(folder) / "reviewed.jsonl"
+            self.project.export_file(tmp, reviewed_only=True, clean=True)
+            reviewed = list(read_sentences(tmp))
         settings = TrainSettings(
             epochs=self.epochs.value(),
             batch_size=self.batch_size.value(),
