@@ -33,7 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         required=True,
         help="text file (one text per line) or JSON lines with 'text'; repeatable",
     )
-    m.add_argument("--vocab", required=True, help="BERT vocab.txt to start from")
+    start = m.add_mutually_exclusive_group(required=True)
+    start.add_argument("--vocab", help="BERT vocab.txt: a fresh small encoder over it")
+    start.add_argument(
+        "--base",
+        help="Google-BERT-format checkpoint folder to go on pre-training (its vocabulary, "
+        "config and MLM head), e.g. on your own domain's text",
+    )
     m.add_argument(
         "--cut-vocab",
         action="store_true",
@@ -58,12 +64,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.encoder.bert import small_config
+    from core.encoder.bert import find_checkpoint, read_bert_config, small_config
     from core.encoder.mlm import MlmSettings, mlm_state_folder, pretrain_mlm
     from core.encoder.tokenizer import Tokenizer, cut_vocabulary, load_vocab, save_vocab
+    from core.runtime.model_folder import encoder_config
 
-    protect = [(c, "a corpus") for c in args.corpus] + [(args.vocab, "the vocabulary")]
+    protect = [(c, "a corpus") for c in args.corpus]
+    protect.append((args.vocab, "the vocabulary") if args.vocab else (args.base, "the base"))
     check_output(args.out, protect, folder=True)
+    base = find_checkpoint(args.base) if args.base else None
+    if base is not None and args.cut_vocab:
+        raise UsageError("--cut-vocab is for --vocab: a base keeps its own vocabulary")
     texts: list[str] = []
     for path in args.corpus:
         texts.extend(read_corpus(existing_file(path, "pre-training corpus")))
@@ -75,11 +86,19 @@ def run(args: argparse.Namespace) -> int:
     # no folder behind.
     if saved_vocab.exists():  # resuming: the vocabulary must not change
         tokenizer = Tokenizer(load_vocab(saved_vocab))
+    elif base is not None:
+        tokenizer = read_vocab(base.vocab_path)
     else:
         tokenizer = read_vocab(args.vocab)
         if args.cut_vocab:
             vocab, _ = cut_vocabulary(tokenizer, texts)
             tokenizer = Tokenizer(vocab)
+    if base is not None:
+        config = encoder_config(
+            read_bert_config(base.config_path), tokenizer, args.maxlen, "lower --maxlen"
+        )
+    else:
+        config = small_config(len(tokenizer))
     out.mkdir(parents=True, exist_ok=True)
     if not saved_vocab.exists():
         saved_vocab.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
     )
     ctx, bar = console_context()
     try:
-        summary = pretrain_mlm(texts, tokenizer, small_config(len(tokenizer)), out, settings, ctx)
+        checkpoint = base.checkpoint if base is not None else None
+        summary = pretrain_mlm(texts, tokenizer, config, out, settings, ctx, checkpoint)
     finally:
         bar.close()
     summary.pop("history", None)

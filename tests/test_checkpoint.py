@@ -70,3 +70,24 @@ def test_more_segment_types_than_the_checkpoint_start_as_its_last_row(data_dir) 
                 layer.get_weights(), wide.model.get_layer(layer.name).get_weights(), strict=True
             ):
                 np.testing.assert_array_equal(a, b)
+
+
+def test_pre_training_goes_on_from_a_checkpoint_with_its_vocabulary(data_dir, tmp_path) -> None:
+    from cli.app import main
+    from core.compat import bert4keras
+    from core.encoder.tokenizer import load_vocab
+
+    tf = bert4keras().tf
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("all work and no play makes jack a dull boy\n" * 8, encoding="utf-8")
+    base, out = data_dir / "tiny_ckpt", tmp_path / "more"
+    args = ["pretrain", "mlm", "--corpus", str(corpus), "--base", str(base), "--out", str(out)]
+    assert main([*args, "--cut-vocab"]) == 2 and not out.exists()
+    assert main(args) == 2 and not out.exists()  # 128 tokens: the base has 16 positions
+    assert main([*args, "--steps", "2", "--batch-size", "2", "--maxlen", "12"]) == 0
+    assert load_vocab(out / "vocab.txt") == load_vocab(base / "vocab.txt")
+    name = "bert/embeddings/word_embeddings"
+    before = tf.train.load_variable(str(base / "bert_model.ckpt"), name)
+    after = tf.train.load_variable(str(out / "bert_model.ckpt"), name)
+    # two small steps from the base's weights, not a fresh start
+    assert before.shape == after.shape and 0 < np.abs(after - before).max() < 0.01

@@ -103,10 +103,10 @@ def weighted_token_loss(name: str) -> Any:
     return TokenLoss(output_axis=2, name=name)
 
 
-def _build(config: dict[str, Any]) -> tuple[Any, Any]:
+def _build(config: dict[str, Any], checkpoint: str | None = None) -> tuple[Any, Any]:
     """The encoder and the training model (not compiled: the trainer does it)."""
     keras = bert4keras().keras
-    bert = build_bert(config, with_mlm=True)
+    bert = build_bert(config, checkpoint=checkpoint, with_mlm=True)
     positions = keras.layers.Input(shape=(None,), dtype="int32", name="mlm_positions")
     targets = keras.layers.Input(shape=(None,), dtype="int32", name="mlm_targets")
     weights = keras.layers.Input(shape=(None,), name="mlm_weights")
@@ -136,7 +136,7 @@ def epoch_batches(
             rows = [sequences[i] for i in order[slot * size : (slot + 1) * size]]
             rng = np.random.default_rng([settings.seed, n_pass, slot, 1])
             inputs, positions, targets, weights = mask_batch(
-                pad_ids(rows), tokenizer, settings.mask_rate, rng
+                pad_ids(rows, limit=settings.maxlen), tokenizer, settings.mask_rate, rng
             )
             yield [inputs, np.zeros_like(inputs), positions, targets, weights]
 
@@ -185,8 +185,10 @@ def pretrain_mlm(
     out_dir: str | Path,
     settings: MlmSettings | None = None,
     ctx: JobContext | None = None,
+    checkpoint: str | None = None,
 ) -> dict[str, Any]:
-    """Pre-train and write a Google-format checkpoint folder to ``out_dir``.
+    """Pre-train and write a Google-format checkpoint folder to ``out_dir``;
+    from ``checkpoint`` (with its MLM head) when given, else from scratch.
 
     Resumable: the shared trainer keeps its state in ``OUT.state/``; running
     again continues from there. Ctrl-C (SIGINT) saves first.
@@ -198,7 +200,7 @@ def pretrain_mlm(
     sequences = pack_token_sequences(texts, tokenizer, settings.maxlen)
     if not sequences:
         raise BadInput("no text to pre-train on")
-    bert, model = _build(config)
+    bert, model = _build(config, checkpoint)
 
     def save(record: dict[str, Any], evaluation: Evaluation | None) -> None:
         write_google_checkpoint(bert, out_dir, config, tokenizer.vocab)
