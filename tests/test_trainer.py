@@ -267,3 +267,13 @@ def test_pre_training_left_in_the_old_place_is_moved_and_continued(
     (old / "progress.json").write_text("{}")
     with pytest.raises(BadInput, match="both hold the resume state"):
         mlm_state_folder(out)
+    # A state in Keras 3's weights layout cannot be continued: --base is the way on.
+    import h5py
+
+    shutil.rmtree(state_folder(out))
+    with h5py.File(old / "model.weights.h5", "w") as f:
+        f.create_group("layers")
+        f.create_group("vars")
+    with pytest.raises(BadInput, match="--base"):
+        mlm_state_folder(out)
+    assert (old / "model.weights.h5").is_file()  # left as it was

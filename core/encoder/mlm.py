@@ -158,6 +158,12 @@ def mlm_state_folder(out_dir: str | Path) -> Path:
             f"{legacy} and {folder} both hold the resume state of {out_dir}: "
             "delete the one that should not be continued"
         )
+    if _keras3_weights(legacy / "model.weights.h5"):
+        raise BadInput(
+            f"{legacy}: the resume state of an earlier version, in a format this one cannot "
+            f"continue; {out_dir} holds its finished checkpoint: pre-train on from it with "
+            f"--base {out_dir} and another --out"
+        )
     os.replace(legacy, folder)
     if (folder / "model.weights.h5").exists():
         os.replace(folder / "model.weights.h5", folder / "weights.h5")
@@ -176,6 +182,17 @@ def mlm_state_folder(out_dir: str | Path) -> Path:
         }
         progress_path.write_text(json.dumps(progress, indent=1))
     return folder
+
+
+def _keras3_weights(path: Path) -> bool:
+    """Whether ``path`` holds weights in Keras 3's layout (``layers/``, ``vars/``),
+    which tf-keras cannot load into a model."""
+    if not path.is_file():
+        return False
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return {"layers", "vars"} <= set(f.keys())
 
 
 def pretrain_mlm(
