@@ -212,6 +212,14 @@ class MainWindow(QMainWindow):
         self._action(m, "Re&train on reviewed documents…", self.retrain_dialog, "Ctrl+T")
         self._action(m, "Cancel the running job", self.cancel_jobs, "Ctrl+.")
 
+        m = self.menuBar().addMenu("&View")
+        for i in range(self.tabs.count()):
+            self._action(
+                m,
+                f"&{i + 1} {self.tabs.tabText(i)}",
+                lambda _=False, i=i: self.tabs.setCurrentIndex(i),
+                f"Ctrl+{i + 1}",
+            )
         m = self.menuBar().addMenu("&Help")
         self._action(m, "&Keyboard shortcuts", self.show_shortcuts, "F1")
 
@@ -227,6 +235,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+R / Ctrl+Shift+R", "pre-annotate unreviewed / all documents"),
             ("Ctrl+T", "retrain the model on the reviewed documents"),
             ("Ctrl+.", "cancel the running job"),
+            ("Ctrl+1 … Ctrl+4", "the Triples, Linking, Graph or Ask tab"),
             ("Ctrl+,", "preferences"),
             ("F1", "this list"),
         ]

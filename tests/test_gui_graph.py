@@ -156,3 +156,17 @@ def test_the_module_tree_is_filled_only_where_expanded(window, planted) -> None:
     # A double-click on a tree entry opens its module in the view.
     panel.tree.doubleClicked.emit(first)
     assert panel.scene.module == module or panel.runner.is_busy("graph-view")
+
+
+def test_ctrl_and_a_digit_bring_each_tab_to_the_front(window, qtbot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    window.show()
+    qtbot.waitExposed(window)
+    QApplication.setActiveWindow(window)  # offscreen: nothing else activates it
+    for i, widget in enumerate([window.triples, window.linking, window.graph, window.ask]):
+        focus = window.focusWidget() or window
+        qtbot.keyClick(focus, Qt.Key(Qt.Key.Key_1 + i), Qt.KeyboardModifier.ControlModifier)
+        assert window.tabs.currentWidget() is widget
+    assert ("Ctrl+1 … Ctrl+4", "the Triples, Linking, Graph or Ask tab") in window.shortcut_list()
