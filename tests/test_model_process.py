@@ -131,7 +131,8 @@ def test_cancel_stops_the_child_inside_one_large_document(models, tiny_model_dir
     threading.Timer(1.0, cancel).start()
     with pytest.raises(Cancelled):
         models.predict_documents(tiny_model_dir, [(1, "甲是乙的作者。" * 200_000)], ctx)
-    assert time.monotonic() - cancelled_at[0] < 2.0
+    # The whole document takes minutes; a few seconds leaves room for a busy machine.
+    assert time.monotonic() - cancelled_at[0] < 5.0
     assert parts == []
     assert models.pid == pid
     assert models.predict_documents(tiny_model_dir, [(2, TEXTS[1])])[1] == 1
