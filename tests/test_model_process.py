@@ -131,7 +131,7 @@ def test_cancel_stops_the_child_inside_one_large_document(models, tiny_model_dir
     threading.Timer(1.0, cancel).start()
     with pytest.raises(Cancelled):
         models.predict_documents(tiny_model_dir, [(1, "甲是乙的作者。" * 200_000)], ctx)
-    # The whole document takes minutes; a few seconds leaves room for a busy machine.
+    # The whole document takes far longer; a few seconds leave room for a busy machine.
     assert time.monotonic() - cancelled_at[0] < 5.0
     assert parts == []
     assert models.pid == pid
