@@ -5,6 +5,7 @@
 #   bash scripts/train_demo_mrc.sh              # the three answerers, then ship
 #   bash scripts/train_demo_mrc.sh pointer mlm  # some of them (mlm, seq2seq, pointer)
 #   bash scripts/train_demo_mrc.sh ship         # copy the trained three into resources/models/
+# BASE=DIR starts them from another encoder (default runs/mlm).
 # Each run resumes where it stopped (state in runs/mrc/METHOD.state/); the
 # three can run at the same time, each in its own shell.
 # Epochs: the pointer answerer 10 (2,770 steps of 32 questions, 48 minutes
@@ -20,6 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 EPOCHS=${EPOCHS:-}
+BASE=${BASE:-runs/mlm}  # the pre-trained encoder the answerers start from
 D=resources/data/mrc
 if [ $# -eq 0 ]; then set -- mlm seq2seq pointer ship; fi
 
@@ -46,7 +48,7 @@ for method in scores:
 PY
         continue
     fi
-    if [ ! -f runs/mlm/bert_model.ckpt.index ]; then
+    if [ "$BASE" = runs/mlm ] && [ ! -f runs/mlm/bert_model.ckpt.index ]; then
         [ -f resources/data/pretrain.txt ] || $PY scripts/build_demo_data.py
         $PY main.py pretrain mlm \
             --corpus resources/data/pretrain.txt \
@@ -62,7 +64,7 @@ PY
     fi
     for epochs in $schedules; do
         $PY main.py train mrc --method "$step" "${extra[@]}" \
-            --train $D/train.json --dev $D/dev.json --base runs/mlm \
+            --train $D/train.json --dev $D/dev.json --base "$BASE" \
             --epochs "$epochs" --lr 1e-3 --warmup 150 --seed 42 \
             --passage-len 100 --question-len 32 --answer-len 24 \
             --name "mrc-$step-demo" --out "runs/mrc/$step"
