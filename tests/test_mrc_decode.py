@@ -147,6 +147,19 @@ def test_pointer_answer_ends_at_or_after_its_start_within_the_longest_answer():
     assert (short.start, short.end) == (0, 0)
 
 
+def test_pointer_windows_are_ranked_by_odds_against_their_no_answer():
+    # Window 0 puts more of its span mass on one run, but is far surer than
+    # window 1 that it holds no answer at all: window 1's run wins.
+    sure_span = np.log(np.array([0.9, 0.05, 0.05]))
+    vague_span = np.log(np.array([0.6, 0.2, 0.2]))
+    empty = best_pointer_span(sure_span, sure_span, 3, window=0, null_log_prob=2 * np.log(0.95))
+    holding = best_pointer_span(vague_span, vague_span, 3, window=1, null_log_prob=2 * np.log(0.05))
+    assert empty.log_prob > holding.log_prob
+    assert holding.rank > empty.rank
+    assert max([empty, holding], key=lambda c: c.rank).window == 1
+    assert 0 < holding.probability <= 1  # the score people see stays a probability
+
+
 def test_beam_search_only_grows_runs_of_the_window_and_picks_the_best_window():
     end = 3
     passages = [[[5, 6, 7], [6, 5, 7]]]  # one question, two windows

@@ -3,8 +3,8 @@ method. Pure NumPy (the beam search takes the model as a function), so each
 rule is tested on hand-made numbers.
 
 Every rule returns a run of the window's tokens and its log-probability
-under the model; runs of different windows are compared by that
-log-probability, the best wins.
+under the model; runs of different windows are compared by their
+:attr:`Candidate.rank`, the best wins.
 """
 
 from __future__ import annotations
@@ -22,6 +22,18 @@ class Candidate:
     end: int  # last window token (inclusive)
     log_prob: float
     steps: int  # the decisions the log-probability sums over
+    # The window's log-probability of holding no answer (pointer: its
+    # [CLS]); 0 where the method has none.
+    null_log_prob: float = 0.0
+
+    @property
+    def rank(self) -> float:
+        """What windows are compared by: the answer's log-odds against the
+        window's own "no answer". A window's softmax spends its mass within
+        the window, so a window without the answer still puts a high
+        probability on its likeliest run; its [CLS] says how sure it is of
+        having one at all."""
+        return self.log_prob - self.null_log_prob
 
     @property
     def probability(self) -> float:
@@ -68,10 +80,15 @@ def free_mlm_answer(log_probs: np.ndarray, pad_id: int) -> list[int]:
 
 
 def best_pointer_span(
-    start_log_probs: np.ndarray, end_log_probs: np.ndarray, max_len: int, window: int = 0
+    start_log_probs: np.ndarray,
+    end_log_probs: np.ndarray,
+    max_len: int,
+    window: int = 0,
+    null_log_prob: float = 0.0,
 ) -> Candidate | None:
     """The run ``i..j`` (j - i < max_len) with the highest
-    log p_start(i) + log p_end(j); inputs are over the window's tokens only."""
+    log p_start(i) + log p_end(j); inputs are over the window's tokens only,
+    ``null_log_prob`` is log p_start([CLS]) + log p_end([CLS])."""
     n = len(start_log_probs)
     if n == 0:
         return None
@@ -80,7 +97,7 @@ def best_pointer_span(
     scores = np.where((j >= i) & (j - i < max_len), scores, -np.inf)
     k = int(np.argmax(scores))
     a, b = divmod(k, n)
-    return Candidate(window, a, b, float(scores[a, b]), 2)
+    return Candidate(window, a, b, float(scores[a, b]), 2, float(null_log_prob))
 
 
 @dataclass

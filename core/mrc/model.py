@@ -248,7 +248,7 @@ class MrcModel(FolderModel):
             ctx.check_cancelled()
             part = inputs[b : b + batch_size]
             for (q, _w, _enc), cand in zip(part, self._window_answers(part, windows), strict=True):
-                if cand is not None and (best[q] is None or cand.log_prob > best[q].log_prob):
+                if cand is not None and (best[q] is None or cand.rank > best[q].rank):
                     best[q] = cand
         return list(zip(windows, best, strict=True))
 
@@ -275,7 +275,8 @@ class MrcModel(FolderModel):
         for k, (q, w, e) in enumerate(part):
             n = len(windows[q][w].ids)
             lp = log_probs[k, e.passage_at : e.passage_at + n]
-            out.append(best_pointer_span(lp[:, 0], lp[:, 1], layout.answer_len, w))
+            null = float(log_probs[k, 0, 0] + log_probs[k, 0, 1])
+            out.append(best_pointer_span(lp[:, 0], lp[:, 1], layout.answer_len, w, null))
         return out
 
     def _decode_seq2seq(
