@@ -60,6 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     e.add_argument("--model", required=True, help="KG Studio triple model folder")
     e.add_argument("--out", required=True, help="checkpoint folder to write")
+    e.add_argument(
+        "--mlm-head",
+        metavar="CKPT",
+        help="checkpoint folder (same vocabulary) whose MLM head to write beside the encoder, "
+        "so the MLM and seq2seq answerers can start from it (e.g. the model's own base)",
+    )
     e.set_defaults(handler=run_from_model)
 
 
@@ -126,10 +132,26 @@ def run_from_model(args: argparse.Namespace) -> int:
     from cli.common import load_triple_model
     from core.encoder.checkpoint import write_google_checkpoint
 
-    check_output(args.out, [(args.model, "the model folder")], folder=True)
+    protect = [(args.model, "the model folder")]
+    if args.mlm_head:
+        protect.append((args.mlm_head, "the MLM head's checkpoint"))
+    check_output(args.out, protect, folder=True)
     model = load_triple_model(args.model)
+    head = None
+    if args.mlm_head:
+        from core.encoder.bert import find_checkpoint
+        from core.encoder.checkpoint import mlm_head_from
+        from core.encoder.tokenizer import load_vocab
+
+        found = find_checkpoint(args.mlm_head)
+        head = mlm_head_from(
+            found.checkpoint,
+            model.tokenizer.vocab,
+            load_vocab(found.vocab_path),
+            int(model.bert_config["hidden_size"]),
+        )
     out = write_google_checkpoint(
-        model.network.bert, args.out, model.bert_config, model.tokenizer.vocab
+        model.network.bert, args.out, model.bert_config, model.tokenizer.vocab, extra=head
     )
     print(json.dumps({"out": str(out), "vocab_size": len(model.tokenizer)}))
     return 0

@@ -91,3 +91,44 @@ def test_pre_training_goes_on_from_a_checkpoint_with_its_vocabulary(data_dir, tm
     after = tf.train.load_variable(str(out / "bert_model.ckpt"), name)
     # two small steps from the base's weights, not a fresh start
     assert before.shape == after.shape and 0 < np.abs(after - before).max() < 0.01
+
+
+def test_an_encoder_taken_from_a_triple_model_gets_an_mlm_head_back(
+    tiny_model, tiny_model_dir, tmp_path, capsys
+) -> None:
+    """The MLM and seq2seq answerers need the pre-training head, which a
+    triple model does not keep: ``--mlm-head`` writes one beside its encoder."""
+    import pytest
+
+    from cli.app import main
+    from core.compat import bert4keras
+    from core.encoder.bert import build_bert
+    from core.encoder.checkpoint import write_google_checkpoint
+
+    tf = bert4keras().tf
+    vocab, config = tiny_model.tokenizer.vocab, tiny_model.bert_config
+    head_base = write_google_checkpoint(
+        build_bert(config, with_mlm=True), tmp_path / "base", config, vocab
+    )
+    bias = "cls/predictions/output_bias"
+    bare, headed = tmp_path / "bare", tmp_path / "headed"
+    args = ["pretrain", "from-model", "--model", str(tiny_model_dir)]
+    assert main([*args, "--out", str(bare)]) == 0
+    with pytest.raises(tf.errors.NotFoundError):
+        build_bert(config, checkpoint=str(bare / "bert_model.ckpt"), with_mlm=True)
+    assert main([*args, "--out", str(headed), "--mlm-head", str(head_base)]) == 0
+    bert = build_bert(config, checkpoint=str(headed / "bert_model.ckpt"), with_mlm=True)
+    expected = tf.train.load_variable(str(head_base / "bert_model.ckpt"), bias)
+    assert np.allclose(bert.layers["MLM-Bias"].get_weights()[0], expected)
+    # The encoder is the triple model's, not the head's base.
+    name = "bert/embeddings/word_embeddings"
+    assert np.allclose(
+        tf.train.load_variable(str(headed / "bert_model.ckpt"), name),
+        tf.train.load_variable(str(bare / "bert_model.ckpt"), name),
+    )
+    capsys.readouterr()
+    other = write_google_checkpoint(
+        build_bert(config, with_mlm=True), tmp_path / "other", config, [*vocab[:-1], "☃"]
+    )
+    assert main([*args, "--out", str(tmp_path / "no"), "--mlm-head", str(other)]) == 2
+    assert "vocabulary" in capsys.readouterr().err and not (tmp_path / "no").exists()

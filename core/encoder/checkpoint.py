@@ -17,13 +17,22 @@ import numpy as np
 
 from core.compat import bert4keras
 from core.encoder.tokenizer import save_vocab
+from core.errors import BadInput
+
+# The pre-training head's variables in Google's checkpoints (and ours).
+MLM_HEAD_PREFIX = "cls/predictions/"
 
 
 def write_google_checkpoint(
-    bert: Any, folder: str | Path, config: dict[str, Any], vocab: list[str]
+    bert: Any,
+    folder: str | Path,
+    config: dict[str, Any],
+    vocab: list[str],
+    extra: dict[str, np.ndarray] | None = None,
 ) -> Path:
     """Save a bert4keras BERT as ``bert_config.json``, ``vocab.txt`` and
-    ``bert_model.ckpt.*`` with the variable names of Google's release."""
+    ``bert_model.ckpt.*`` with the variable names of Google's release;
+    ``extra`` variables (by their checkpoint names) are written beside it."""
     b4k = bert4keras()
     tf, K = b4k.tf, b4k.K
     folder = Path(folder)
@@ -37,6 +46,8 @@ def write_google_checkpoint(
             if name == "cls/seq_relationship/output_weights":
                 value = value.T
             values[name] = value
+    for name, value in (extra or {}).items():
+        values.setdefault(name, value)
     with tf.Graph().as_default():
         variables = [tf.compat.v1.Variable(v, name=n) for n, v in values.items()]
         saver = tf.compat.v1.train.Saver(variables)
@@ -87,3 +98,29 @@ def save_weights_float16(model: Any, path: str | Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def mlm_head_from(
+    checkpoint: str, vocab: list[str], head_vocab: list[str], hidden_size: int
+) -> dict[str, np.ndarray]:
+    """The MLM head (``cls/predictions/*``) of a Google-format checkpoint, to
+    give an encoder that lost it (one taken out of a fine-tuned model) back
+    its pre-training head. The head predicts over the checkpoint's own
+    vocabulary, so it must be ``vocab`` exactly, and its width the encoder's."""
+    if head_vocab != vocab:
+        raise BadInput(
+            f"{checkpoint}: its vocabulary ({len(head_vocab)} tokens) is not the encoder's "
+            f"({len(vocab)} tokens); an MLM head predicts over its own vocabulary"
+        )
+    tf = bert4keras().tf
+    names = [n for n, _ in tf.train.list_variables(checkpoint) if n.startswith(MLM_HEAD_PREFIX)]
+    if not names:
+        raise BadInput(f"{checkpoint}: no MLM head ({MLM_HEAD_PREFIX}*) in this checkpoint")
+    head = {n: tf.train.load_variable(checkpoint, n) for n in names}
+    kernel = head.get(MLM_HEAD_PREFIX + "transform/dense/kernel")
+    if kernel is None or kernel.shape != (hidden_size, hidden_size):
+        shape = None if kernel is None else tuple(kernel.shape)
+        raise BadInput(
+            f"{checkpoint}: its MLM head is {shape} wide, the encoder's hidden size is {hidden_size}"
+        )
+    return head
