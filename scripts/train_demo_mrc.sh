@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Train the demo reading-comprehension models from resources/data/mrc/ on
-# the project's pre-trained encoder (runs/mlm, made here first when it is
-# missing, as scripts/train_demo_model.sh does), fixed seeds.
+# Train the demo reading-comprehension models from resources/data/mrc/,
+# fixed seeds, on the encoder of the demo triple model: the project's
+# pre-trained encoder (runs/mlm) after its DuIE training, which has learnt
+# where names, dates and titles begin and end. `pretrain from-model` takes
+# it out of resources/models/triples-demo with the MLM head of runs/mlm
+# (made here first when missing, as scripts/train_demo_model.sh does) into
+# runs/triples-encoder-mlm.
 #   bash scripts/train_demo_mrc.sh              # the three answerers, then ship
 #   bash scripts/train_demo_mrc.sh pointer mlm  # some of them (mlm, seq2seq, pointer)
 #   bash scripts/train_demo_mrc.sh ship         # copy the trained three into resources/models/
-# BASE=DIR starts them from another encoder (default runs/mlm).
+# BASE=DIR starts them from another encoder (e.g. BASE=runs/mlm).
 # Each run resumes where it stopped (state in runs/mrc/METHOD.state/); the
 # three can run at the same time, each in its own shell.
-# Epochs: the pointer answerer 10 (2,770 steps of 32 questions, 48 minutes
-# on two free cores), reading question marks and Traditional characters
-# folded to Simplified, its window stride then chosen on dev (tune mrc);
-# MLM and seq2seq 2 (554 steps each) and neither: what the time left
-# allowed them. EPOCHS="N ..." sets the schedules for all (several: the run
-# is resumed with each in turn).
+# All three read Traditional characters folded to Simplified. Epochs: the
+# pointer answerer 10 (2,770 steps of 32 questions), reading question
+# marks, its window stride then chosen on dev (tune mrc); seq2seq 4 and
+# MLM 2: what the time left allowed them. EPOCHS="N ..." sets the
+# schedules for all (several: the run is resumed with each in turn).
 # Shipping: the answerer with the best dev F1 (training.best_dev in its
 # model.json; dev.json, not the test sets) becomes resources/models/mrc-demo,
 # the other two resources/models/mrc-METHOD-demo.
@@ -21,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 EPOCHS=${EPOCHS:-}
-BASE=${BASE:-runs/mlm}  # the pre-trained encoder the answerers start from
+BASE=${BASE:-runs/triples-encoder-mlm}  # the encoder the answerers start from
 D=resources/data/mrc
 if [ $# -eq 0 ]; then set -- mlm seq2seq pointer ship; fi
 
@@ -48,20 +51,26 @@ for method in scores:
 PY
         continue
     fi
-    if [ "$BASE" = runs/mlm ] && [ ! -f runs/mlm/bert_model.ckpt.index ]; then
+    needs_mlm=no
+    case "$BASE" in runs/mlm | runs/triples-encoder-mlm) needs_mlm=yes ;; esac
+    if [ $needs_mlm = yes ] && [ ! -f runs/mlm/bert_model.ckpt.index ]; then
         [ -f resources/data/pretrain.txt ] || $PY scripts/build_demo_data.py
         $PY main.py pretrain mlm \
             --corpus resources/data/pretrain.txt \
             --vocab resources/bert_vocab/vocab.txt --cut-vocab \
             --out runs/mlm --steps 2400 --lr 1e-3 --warmup 400 --seed 42
     fi
+    if [ "$BASE" = runs/triples-encoder-mlm ] && [ ! -f "$BASE/bert_model.ckpt.index" ]; then
+        $PY main.py pretrain from-model --model resources/models/triples-demo \
+            --out "$BASE" --mlm-head runs/mlm
+    fi
     [ -f $D/train.json ] || $PY scripts/build_mrc_data.py
     mkdir -p runs/mrc
-    if [ "$step" = pointer ]; then
-        extra=(--question-marks --fold-traditional) schedules=${EPOCHS:-10}
-    else
-        extra=() schedules=${EPOCHS:-2}
-    fi
+    case "$step" in
+        pointer) extra=(--question-marks --fold-traditional) schedules=${EPOCHS:-10} ;;
+        seq2seq) extra=(--fold-traditional) schedules=${EPOCHS:-4} ;;
+        *) extra=(--fold-traditional) schedules=${EPOCHS:-2} ;;
+    esac
     for epochs in $schedules; do
         $PY main.py train mrc --method "$step" "${extra[@]}" \
             --train $D/train.json --dev $D/dev.json --base "$BASE" \
