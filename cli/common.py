@@ -98,7 +98,8 @@ def add_schedule_options(
     batch_size: bool = True,
 ) -> None:
     """The options every ``train`` command shares (core/runtime/trainer.py),
-    with the family's defaults: --epochs --batch-size --lr --warmup --seed --name."""
+    with the family's defaults: --epochs --batch-size --lr --warmup --seed --name
+    --model-version."""
     parser.add_argument("--epochs", type=positive_int, default=epochs)
     if batch_size:
         parser.add_argument("--batch-size", type=positive_int, default=32)
@@ -106,6 +107,12 @@ def add_schedule_options(
     parser.add_argument("--warmup", type=non_negative_int, default=warmup, help="warm-up steps")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--name", default=None, help="model name recorded in model.json")
+    parser.add_argument(
+        "--model-version",
+        default="1",
+        help="version recorded in model.json; what the model predicts carries NAME@VERSION "
+        "as its origin, so a retrained model should get a new one",
+    )
 
 
 def load_triple_model(folder: str | Path):

@@ -243,6 +243,7 @@ def run_train(args: argparse.Namespace) -> int:
     save_vocab(state_vocab, setup.tokenizer.vocab)
     info = LinkerInfo(
         name=args.name or out.name,
+        version=args.model_version,
         training={
             "kb": str(args.kb),
             "train_file": str(args.train),

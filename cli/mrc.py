@@ -219,6 +219,7 @@ def run_train(args: argparse.Namespace) -> int:
         question_marks=args.question_marks,
         fold_traditional=args.fold_traditional,
         name=args.name or out.name,
+        version=args.model_version,
         training={"train_file": str(args.train), "dev_file": str(args.dev), "base": str(args.base)},
     )
     model = MrcModel.create(info, setup.config, setup.tokenizer, checkpoint=setup.checkpoint)

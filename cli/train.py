@@ -132,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         ],
         maxlen=args.maxlen,
         name=args.name or out.name,
+        version=args.model_version,
         training={
             "train_file": str(args.train),
             "dev_file": str(args.dev),

@@ -50,7 +50,7 @@ def trained(request, files, data_dir) -> Path:
         ["train", "mrc", "--method", method, "--train", str(files["train"])]
         + ["--dev", str(files["train"]), "--base", str(data_dir / "tiny_ckpt"), "--out", str(out)]
         + ["--epochs", "1", "--batch-size", "4", "--warmup", "1", *TINY]
-        + (["--question-marks", "--fold-traditional"] if marks else [])
+        + (["--question-marks", "--fold-traditional", "--model-version", "2"] if marks else [])
     )
     assert code == 0
     return out
@@ -64,6 +64,8 @@ def test_train_writes_a_model_folder_that_answers_with_exact_spans(trained, caps
     info = json.loads((trained / "model.json").read_text())
     assert info["task"] == "mrc" and info["method"] in trained.name
     assert info["training"]["epochs_trained"] == 1
+    # the version its answers will carry as their origin (name@version)
+    assert info["version"] == ("2" if "marks" in trained.name else "1")
     context = CONTEXTS[0]
     assert main(["ask", "--model", str(trained), "--question", "makes", "--context", context]) == 0
     answer = _last_json(capsys)
