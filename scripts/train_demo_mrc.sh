@@ -76,7 +76,7 @@ PY
             --train $D/train.json --dev $D/dev.json --base "$BASE" \
             --epochs "$epochs" --lr 1e-3 --warmup 150 --seed 42 \
             --passage-len 100 --question-len 32 --answer-len 24 \
-            --name "mrc-$step-demo" --out "runs/mrc/$step"
+            --name "mrc-$step-demo" --model-version 2 --out "runs/mrc/$step"
     done
     if [ "$step" = pointer ]; then
         $PY main.py tune mrc --model runs/mrc/pointer --dev $D/dev.json --write
