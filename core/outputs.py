@@ -1,4 +1,5 @@
-"""The one check every command runs on where it is told to write.
+"""The one check every command runs on where it is told to write, and how a
+folder it writes replaces the old one.
 
 Run before anything slow (reading a large file, loading a model): a run that
 would end by failing to write, or by overwriting its own input, the project,
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from core.errors import OutputError
@@ -84,3 +87,34 @@ def check_output(
     if folder and out.is_dir():
         _probe(out, user, user)
     return Path(path)
+
+
+@contextmanager
+def replacing_folder(folder: Path, keep_others: bool = False) -> Iterator[Path]:
+    """An empty folder to write ``folder``'s new contents into; once the block
+    ends, it takes ``folder``'s place at once, so a reader never sees half of
+    the old and half of the new. If the block fails, ``folder`` is as it
+    was. With ``keep_others``, files of the old folder not written anew
+    are kept."""
+    tmp = folder.with_name(folder.name + ".saving")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not folder.exists():
+        os.replace(tmp, folder)
+        return
+    if keep_others:
+        for path in folder.iterdir():
+            if path.is_file() and not (tmp / path.name).exists():
+                shutil.copy2(path, tmp / path.name)
+    old = folder.with_name(folder.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    os.replace(folder, old)
+    os.replace(tmp, folder)
+    shutil.rmtree(old)

@@ -132,3 +132,31 @@ def test_an_encoder_taken_from_a_triple_model_gets_an_mlm_head_back(
     )
     assert main([*args, "--out", str(tmp_path / "no"), "--mlm-head", str(other)]) == 2
     assert "vocabulary" in capsys.readouterr().err and not (tmp_path / "no").exists()
+
+
+def test_a_checkpoint_is_replaced_whole_or_not_at_all(tiny_model, tmp_path, monkeypatch) -> None:
+    import pytest
+
+    import core.encoder.checkpoint as checkpoint
+
+    bert, config, vocab = (
+        tiny_model.network.bert,
+        tiny_model.bert_config,
+        tiny_model.tokenizer.vocab,
+    )
+    folder = checkpoint.write_google_checkpoint(bert, tmp_path / "enc", config, vocab)
+    (folder / "pretraining.json").write_text("{}", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def broken(path, tokens):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoint, "save_vocab", broken)
+    with pytest.raises(OSError):
+        checkpoint.write_google_checkpoint(bert, folder, {**config, "note": 1}, vocab)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    monkeypatch.undo()
+    checkpoint.write_google_checkpoint(bert, folder, {**config, "note": 1}, vocab)
+    assert (folder / "pretraining.json").read_text() == "{}"  # files it does not write stay
+    assert '"note": 1' in (folder / "bert_config.json").read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["enc"]  # nothing left beside it

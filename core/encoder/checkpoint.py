@@ -18,6 +18,7 @@ import numpy as np
 from core.compat import bert4keras
 from core.encoder.tokenizer import save_vocab
 from core.errors import BadInput
+from core.outputs import replacing_folder
 
 # The pre-training head's variables in Google's checkpoints (and ours).
 MLM_HEAD_PREFIX = "cls/predictions/"
@@ -32,11 +33,12 @@ def write_google_checkpoint(
 ) -> Path:
     """Save a bert4keras BERT as ``bert_config.json``, ``vocab.txt`` and
     ``bert_model.ckpt.*`` with the variable names of Google's release;
-    ``extra`` variables (by their checkpoint names) are written beside it."""
+    ``extra`` variables (by their checkpoint names) are written beside it.
+    The folder is replaced whole (other files in it are kept), so a run
+    stopped while saving leaves the last complete checkpoint."""
     b4k = bert4keras()
     tf, K = b4k.tf, b4k.K
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     values: dict[str, np.ndarray] = {}
     for layer_name, names in bert.variable_mapping().items():
         if layer_name not in bert.layers:
@@ -48,15 +50,16 @@ def write_google_checkpoint(
             values[name] = value
     for name, value in (extra or {}).items():
         values.setdefault(name, value)
-    with tf.Graph().as_default():
-        variables = [tf.compat.v1.Variable(v, name=n) for n, v in values.items()]
-        saver = tf.compat.v1.train.Saver(variables)
-        with tf.compat.v1.Session() as sess:
-            sess.run(tf.compat.v1.variables_initializer(variables))
-            saver.save(sess, str(folder / "bert_model.ckpt"), write_meta_graph=False)
-    config = {**config, "vocab_size": len(vocab)}
-    (folder / "bert_config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-    save_vocab(folder / "vocab.txt", vocab)
+    with replacing_folder(folder, keep_others=True) as tmp:
+        with tf.Graph().as_default():
+            variables = [tf.compat.v1.Variable(v, name=n) for n, v in values.items()]
+            saver = tf.compat.v1.train.Saver(variables)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.variables_initializer(variables))
+                saver.save(sess, str(tmp / "bert_model.ckpt"), write_meta_graph=False)
+        config = {**config, "vocab_size": len(vocab)}
+        (tmp / "bert_config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+        save_vocab(tmp / "vocab.txt", vocab)
     return folder
 
 

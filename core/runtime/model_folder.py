@@ -9,8 +9,6 @@ folder and swaps it in, so a crash never leaves half a model in place.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -19,6 +17,7 @@ from core.encoder.bert import read_bert_config
 from core.encoder.checkpoint import save_weights_float16
 from core.encoder.tokenizer import Tokenizer, load_vocab, save_vocab
 from core.errors import BadInput
+from core.outputs import replacing_folder
 
 WEIGHTS_FILE = "weights.h5"
 FILES = ("model.json", "bert_config.json", "vocab.txt", WEIGHTS_FILE)
@@ -75,25 +74,13 @@ def write_model_folder(
     """Write the whole folder; a complete folder replaces the old one at once.
     ``extra_files``: a family's own files (name -> text), written with it."""
     folder = Path(folder)
-    tmp = folder.with_name(folder.name + ".saving")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    write_model_json(tmp, meta)
-    (tmp / "bert_config.json").write_text(json.dumps(bert_config, indent=2), encoding="utf-8")
-    save_vocab(tmp / "vocab.txt", tokenizer.vocab)
-    save_weights_float16(keras_model, tmp / WEIGHTS_FILE)
-    for name, text in (extra_files or {}).items():
-        (tmp / name).write_text(text, encoding="utf-8")
-    if folder.exists():
-        old = folder.with_name(folder.name + ".old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(folder, old)
-        os.replace(tmp, folder)
-        shutil.rmtree(old)
-    else:
-        os.replace(tmp, folder)
+    with replacing_folder(folder) as tmp:
+        write_model_json(tmp, meta)
+        (tmp / "bert_config.json").write_text(json.dumps(bert_config, indent=2), encoding="utf-8")
+        save_vocab(tmp / "vocab.txt", tokenizer.vocab)
+        save_weights_float16(keras_model, tmp / WEIGHTS_FILE)
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
     return folder
 
 
