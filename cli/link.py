@@ -23,7 +23,8 @@ from cli.common import (
 )
 from cli.errors import UsageError
 from core.modelcheck import check_model_folder
-from core.outputs import check_output
+from core.outputs import check_output, check_run_output
+from core.runtime.training_state import state_folder
 
 _DEFAULT_VOCAB = Path(__file__).resolve().parents[1] / "resources" / "bert_vocab" / "vocab.txt"
 
@@ -198,9 +199,8 @@ def run_train(args: argparse.Namespace) -> int:
     from core.linking.queries import read_queries
     from core.linking.samples import MENTION_CLOSE, MENTION_OPEN
     from core.linking.training import LinkTrainSettings, train_linker
-    from core.runtime.training_state import state_folder
 
-    check_output(
+    check_run_output(
         args.out,
         [
             (args.kb, "the knowledge base"),
@@ -210,7 +210,7 @@ def run_train(args: argparse.Namespace) -> int:
             (args.base, "the base checkpoint"),
             (args.vocab, "the vocabulary"),
         ],
-        folder=True,
+        state_folder(args.out),
     )
     train = list(read_queries(existing_file(args.train, "training queries"), annotated=True))
     dev = list(read_queries(existing_file(args.dev, "dev queries"), annotated=True))

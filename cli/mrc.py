@@ -21,7 +21,8 @@ from cli.common import (
     print_training,
 )
 from cli.errors import UsageError
-from core.outputs import check_output
+from core.outputs import check_output, check_run_output
+from core.runtime.training_state import state_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT / "resources" / "models" / "mrc-demo"
@@ -197,10 +198,10 @@ def run_train(args: argparse.Namespace) -> int:
     from core.mrc.training import MrcTrainSettings, train_mrc
     from core.mrc.windows import Layout
 
-    check_output(
+    check_run_output(
         args.out,
         [(args.train, "the training data"), (args.dev, "the dev data"), (args.base, "the base")],
-        folder=True,
+        state_folder(args.out),
     )
     train = read_squad(existing_file(args.train, "training data"), require_answers=True)
     dev = read_squad(existing_file(args.dev, "dev data"), require_answers=True)

@@ -17,7 +17,8 @@ from cli.common import (
     read_vocab,
 )
 from cli.errors import UsageError
-from core.outputs import check_output
+from core.outputs import check_run_output
+from core.runtime.training_state import state_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -77,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
     protect = [(c, "a corpus") for c in args.corpus]
     protect.append((args.vocab, "the vocabulary") if args.vocab else (args.base, "the base"))
-    check_output(args.out, protect, folder=True)
+    legacy = Path(args.out) / "state"  # where early versions kept the state
+    check_run_output(args.out, protect, legacy if legacy.is_dir() else state_folder(args.out))
     base = find_checkpoint(args.base) if args.base else None
     if base is not None and args.cut_vocab:
         raise UsageError("--cut-vocab is for --vocab: a base keeps its own vocabulary")
@@ -135,7 +137,7 @@ def run_from_model(args: argparse.Namespace) -> int:
     protect = [(args.model, "the model folder")]
     if args.mlm_head:
         protect.append((args.mlm_head, "the MLM head's checkpoint"))
-    check_output(args.out, protect, folder=True)
+    check_run_output(args.out, protect, None)
     model = load_triple_model(args.model)
     head = None
     if args.mlm_head:

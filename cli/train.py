@@ -18,7 +18,8 @@ from cli.common import (
     source_schemas,
 )
 from cli.errors import UsageError
-from core.outputs import check_output
+from core.outputs import check_run_output
+from core.runtime.training_state import state_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -89,7 +90,6 @@ def run(args: argparse.Namespace) -> int:
     from core.encoder.bert import prepare_encoder
     from core.encoder.tokenizer import load_vocab, save_vocab
     from core.formats.duie import read_schema, read_sentences
-    from core.runtime.training_state import state_folder
     from core.triples.model import TripleModel, TripleModelInfo
     from core.triples.training import TrainSettings, train_triples
 
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         (args.vocab, "the vocabulary"),
     ]
     protect += [(v.partition("=")[2], "a source schema") for v in args.source_schema or []]
-    check_output(args.out, protect, folder=True)
+    check_run_output(args.out, protect, state_folder(args.out))
     schema = read_schema(existing_file(args.schema, "schema"))
     _no_unknown_fields(args.schema)
     train = list(read_sentences(existing_file(args.train, "training data"), require_triples=True))

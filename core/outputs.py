@@ -89,6 +89,22 @@ def check_output(
     return Path(path)
 
 
+def check_run_output(path: str | Path, protect: Iterable[Protected], state: Path | None) -> Path:
+    """:func:`check_output` for the folder a training or an export writes,
+    which also must not replace a folder holding files it did not write (a
+    model, a checkpoint): only a run that has its resume state ``state``
+    may write over its own output again. ``state`` None: no run resumes."""
+    check_output(path, protect, folder=True)
+    out = Path(path)
+    if out.is_dir() and any(out.iterdir()) and not (state is not None and state.exists()):
+        raise OutputError(
+            f"{path}: already holds files this run did not write (a model?); choose another "
+            "output, or delete it to start anew"
+            + (f" (a run continues only from its own state, {state.name}/)" if state else "")
+        )
+    return out
+
+
 @contextmanager
 def replacing_folder(folder: Path, keep_others: bool = False) -> Iterator[Path]:
     """An empty folder to write ``folder``'s new contents into; once the block

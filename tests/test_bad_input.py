@@ -88,6 +88,12 @@ def files(tmp_path: Path) -> dict[str, str]:
     (t / "graph_bad.net").write_bytes(b"\x00\xff garbage\n")
     (t / "edges_empty.txt").write_bytes(b"")
     (t / "ro").mkdir()
+    squad = {"context": "甲是乙的作者", "qas": [{"id": "1", "question": "谁是作者", "answers": []}]}
+    squad["qas"][0]["answers"].append({"text": "甲", "answer_start": 0})
+    (t / "squad.json").write_text(
+        json.dumps({"data": [{"title": "t", "paragraphs": [squad]}]}, ensure_ascii=False),
+        encoding="utf-8",
+    )
 
     fake_model(t / "model")
     garbage = fake_model(t / "m_garbage")
@@ -142,6 +148,17 @@ CASES = {
     "--out {corpus_txt}|is a corpus",
     "from-model over the model": "pretrain from-model --model {model} --out {model}"
     "|is the model folder",
+    # outputs that hold another model: a run replaces only its own output
+    "train over another model": "train triples --train {gold_jsonl} --dev {gold_jsonl} --schema "
+    "{schema_jsonl} --config small --out {m_garbage}|already holds files",
+    "train mrc over another model": "train mrc --method pointer --train {squad_json} --dev "
+    "{squad_json} --base {model} --out {m_garbage}|already holds files",
+    "train link over another model": "train link --kb {kb_jsonl} --train {linked_jsonl} --dev "
+    "{linked_jsonl} --config small --out {m_garbage}|already holds files",
+    "pretrain over another model": "pretrain mlm --corpus {corpus_txt} --vocab {vocab_txt} "
+    "--out {m_garbage}|already holds files",
+    "from-model over another model": "pretrain from-model --model {model} --out {m_garbage}"
+    "|already holds files",
     "screenshot over the graph": "screenshot --panel graph --graph {graph_net} --out "
     "{graph_net}|is the graph",
     # outputs in a folder that does not exist
