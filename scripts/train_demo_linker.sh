@@ -25,6 +25,9 @@ fi
 [ -d runs/triples-encoder ] || $PY main.py pretrain from-model \
     --model resources/models/triples-demo --out runs/triples-encoder
 
+# A training writes over a folder only to continue its own run: a new one
+# replaces the shipped model, so that goes first.
+[ -d resources/models/linker-demo.state ] || rm -rf resources/models/linker-demo
 $PY main.py train link --kb "$DATA/kb_train.jsonl" \
     --train "$DATA/train.jsonl" --dev "$DATA/dev.jsonl" --dev-kb "$DATA/kb_dev.jsonl" \
     --base runs/triples-encoder --epochs "$EPOCHS" --lr 1.5e-4 --warmup 100 --seed 42 \

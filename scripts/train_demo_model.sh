@@ -22,6 +22,9 @@ $PY main.py pretrain mlm \
     --vocab resources/bert_vocab/vocab.txt --cut-vocab \
     --out runs/mlm --steps "$MLM_STEPS" --lr 1e-3 --warmup 400 --seed 42
 
+# A training writes over a folder only to continue its own run: a new one
+# replaces the shipped model, so that goes first.
+[ -d resources/models/triples-demo.state ] || rm -rf resources/models/triples-demo
 $PY main.py train triples \
     --train $D/train.jsonl --dev $D/dev.jsonl --schema $D/schema.jsonl "${SOURCES[@]}" \
     --base runs/mlm --lr 1e-3 --warmup 200 --epochs "$EPOCHS" --seed 42 \
