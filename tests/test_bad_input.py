@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cli.app import main
-from tests.conftest import RESOURCES, write_jsonl
+from tests.conftest import DATA, RESOURCES, write_jsonl
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "甲", "乙", "是", "的", "作", "者"]
 CONFIG = {
@@ -88,6 +89,11 @@ def files(tmp_path: Path) -> dict[str, str]:
     (t / "graph_bad.net").write_bytes(b"\x00\xff garbage\n")
     (t / "edges_empty.txt").write_bytes(b"")
     (t / "ro").mkdir()
+    damaged = t / "ckpt_damaged"
+    shutil.copytree(DATA / "tiny_ckpt", damaged)
+    for part in damaged.glob("*.data-*"):
+        part.write_bytes(b"not a checkpoint\n")
+    (damaged / "bert_model.ckpt.index").write_bytes(b"garbage index\n" * 10)
     squad = {"context": "甲是乙的作者", "qas": [{"id": "1", "question": "谁是作者", "answers": []}]}
     squad["qas"][0]["answers"].append({"text": "甲", "answer_start": 0})
     (t / "squad.json").write_text(
@@ -148,6 +154,9 @@ CASES = {
     "--out {corpus_txt}|is a corpus",
     "from-model over the model": "pretrain from-model --model {model} --out {model}"
     "|is the model folder",
+    "train from a damaged checkpoint": "train mrc --method pointer --train {squad_json} --dev "
+    "{squad_json} --base {ckpt_damaged} --passage-len 8 --question-len 4 --answer-len 2 "
+    "--out {tmp}/m|not a readable TensorFlow checkpoint",
     # outputs that hold another model: a run replaces only its own output
     "train over another model": "train triples --train {gold_jsonl} --dev {gold_jsonl} --schema "
     "{schema_jsonl} --config small --out {m_garbage}|already holds files",

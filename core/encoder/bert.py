@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,23 +116,45 @@ def build_bert(
             **conf,
         )
 
-    saved_types = _checkpoint_segments(checkpoint) if checkpoint else None
-    wanted_types = int(config.get("type_vocab_size", 2))
-    if saved_types is None or saved_types >= wanted_types:
-        return build(config, checkpoint)
-    # More segment types than the checkpoint has (a model that marks its input
-    # with extra segment ids): load the checkpoint as it is, then copy it into
-    # the wider model, each new row starting as a copy of the last saved one.
-    base = build({**config, "type_vocab_size": saved_types}, checkpoint)
-    wide = build(config, None)
-    for layer in wide.model.layers:
-        weights = base.model.get_layer(layer.name).get_weights()
-        if layer.name == "Embedding-Segment":
-            table = weights[0]
-            extra = np.repeat(table[-1:], wanted_types - saved_types, axis=0)
-            weights = [np.concatenate([table, extra])]
-        layer.set_weights(weights)
-    return wide
+    with checkpoint_errors(checkpoint):
+        saved_types = _checkpoint_segments(checkpoint) if checkpoint else None
+        wanted_types = int(config.get("type_vocab_size", 2))
+        if saved_types is None or saved_types >= wanted_types:
+            return build(config, checkpoint)
+        # More segment types than the checkpoint has (a model that marks its input
+        # with extra segment ids): load the checkpoint as it is, then copy it into
+        # the wider model, each new row starting as a copy of the last saved one.
+        base = build({**config, "type_vocab_size": saved_types}, checkpoint)
+        wide = build(config, None)
+        for layer in wide.model.layers:
+            weights = base.model.get_layer(layer.name).get_weights()
+            if layer.name == "Embedding-Segment":
+                table = weights[0]
+                extra = np.repeat(table[-1:], wanted_types - saved_types, axis=0)
+                weights = [np.concatenate([table, extra])]
+            layer.set_weights(weights)
+        return wide
+
+
+@contextmanager
+def checkpoint_errors(checkpoint: str | None) -> Iterator[None]:
+    """TensorFlow's errors on reading ``checkpoint`` as one line saying what
+    is wrong with it: a damaged file, or a variable the model needs (an MLM
+    head an exported encoder lacks)."""
+    tf = bert4keras().tf
+    try:
+        yield
+    except tf.errors.NotFoundError as e:
+        first = str(e.message).splitlines()[0]
+        hint = (
+            "; it has no MLM head: give it one with `pretrain from-model --mlm-head`"
+            if "cls/predictions" in first
+            else ""
+        )
+        raise BadInput(f"{checkpoint}: {first}{hint}") from None
+    except tf.errors.OpError as e:
+        first = str(e.message).splitlines()[0]
+        raise BadInput(f"{checkpoint}: not a readable TensorFlow checkpoint ({first})") from None
 
 
 def _checkpoint_segments(checkpoint: str) -> int | None:

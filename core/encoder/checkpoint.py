@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from core.compat import bert4keras
+from core.encoder.bert import checkpoint_errors
 from core.encoder.tokenizer import save_vocab
 from core.errors import BadInput
 from core.outputs import replacing_folder
@@ -116,10 +117,11 @@ def mlm_head_from(
             f"({len(vocab)} tokens); an MLM head predicts over its own vocabulary"
         )
     tf = bert4keras().tf
-    names = [n for n, _ in tf.train.list_variables(checkpoint) if n.startswith(MLM_HEAD_PREFIX)]
-    if not names:
-        raise BadInput(f"{checkpoint}: no MLM head ({MLM_HEAD_PREFIX}*) in this checkpoint")
-    head = {n: tf.train.load_variable(checkpoint, n) for n in names}
+    with checkpoint_errors(checkpoint):
+        names = [n for n, _ in tf.train.list_variables(checkpoint) if n.startswith(MLM_HEAD_PREFIX)]
+        if not names:
+            raise BadInput(f"{checkpoint}: no MLM head ({MLM_HEAD_PREFIX}*) in this checkpoint")
+        head = {n: tf.train.load_variable(checkpoint, n) for n in names}
     kernel = head.get(MLM_HEAD_PREFIX + "transform/dense/kernel")
     if kernel is None or kernel.shape != (hidden_size, hidden_size):
         shape = None if kernel is None else tuple(kernel.shape)
