@@ -261,11 +261,16 @@ class MrcModel(FolderModel):
         if self.info.method == "mlm":
             positions = np.tile(np.arange(1, layout.answer_len + 1, dtype="int32"), (len(part), 1))
             probs = self._predict(ids, segs, positions)
-            log_probs = np.log(np.maximum(probs, 1e-12))
-            return [
-                best_mlm_span(log_probs[k], windows[q][w].ids, self.tokenizer.pad_id, w)
-                for k, (q, w, _) in enumerate(part)
-            ]
+            out: list[Candidate | None] = []
+            for k, (q, w, _) in enumerate(part):
+                # Only the window's tokens and [PAD] can be chosen: the log of
+                # those columns alone (of the whole vocabulary it was a seventh
+                # of the answering time).
+                passage = np.append(windows[q][w].ids, self.tokenizer.pad_id)
+                columns, local = np.unique(passage, return_inverse=True)
+                log_probs = np.log(np.maximum(probs[k][:, columns], 1e-12))
+                out.append(best_mlm_span(log_probs, local[:-1], int(local[-1]), w))
+            return out
         allowed = np.zeros(ids.shape, dtype="float32")
         allowed[:, 0] = 1.0
         for k, (q, w, e) in enumerate(part):
