@@ -12,7 +12,9 @@ one warm-up batch (TensorFlow traces its functions then), and answers every
 question in batches of ``--batch-size``, timed. Printed per answerer:
 CMRC 2018 exact match and F1, questions per second of wall-clock time and
 per CPU-second of the process (all its threads: on a machine shared with
-other work the fairer of the two), the peak resident size of its process.
+other work the fairer of the two), the peak resident size of its process,
+and the mean length of its answers against the references' (a seq2seq
+answerer that stops early looks faster than it is).
 The seq2seq answerer runs twice: with its own decoder (one pruned beam per
 question across its windows) and with the article's (a greedy vote of every
 window at every step, core/mrc/decode.py: pooled_greedy_search). Then the
@@ -63,6 +65,15 @@ def measure(folder: str, gold: str, n: int, batch_size: int, decoder: str | None
         "em": round(scores.em, 4),
         "f1": round(scores.f1, 4),
         "n": scores.n,
+        # The seq2seq answerer's cost grows with the answers it writes: the
+        # ratio is only fair when its answers are about as long as the
+        # references.
+        "answer_chars": round(sum(len(a.text) for a in answers) / max(1, len(answers)), 2),
+        "reference_chars": round(
+            sum(len(q.answer_texts()[0]) for q in questions if q.answer_texts())
+            / max(1, sum(1 for q in questions if q.answer_texts())),
+            2,
+        ),
         "seconds": round(seconds, 2),
         "questions_per_second": round(len(pairs) / seconds, 2),
         "cpu_seconds": round(cpu_seconds, 2),
@@ -110,7 +121,8 @@ def main() -> None:
         print(
             f"{r['label']:<17} {Path(r['model']).name:<18} EM {r['em']:.3f}  F1 {r['f1']:.3f}  "
             f"{r['questions_per_second']:7.2f} q/s  {r['questions_per_cpu_second']:6.2f} q/CPU-s  "
-            f"peak {r['peak_rss_mb']:7.1f} MB  "
+            f"peak {r['peak_rss_mb']:7.1f} MB  answers {r['answer_chars']:.1f} chars "
+            f"(references {r['reference_chars']:.1f})  "
             f"({r['n']} questions, {r['seconds']} s)",
             flush=True,
         )
