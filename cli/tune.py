@@ -32,10 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "mentions NIL (default 0: the best F1)",
     )
     k.set_defaults(handler=run_link)
-    m = kinds.add_parser("mrc", help="answerer: how far apart its windows start (the stride)")
+    m = kinds.add_parser(
+        "mrc",
+        help="answerer: how far apart its windows start (the stride); MLM and "
+        "seq2seq: how answers of different lengths compare (the length penalty)",
+    )
     m.add_argument("--model", required=True, help="answerer folder")
     m.add_argument("--dev", required=True, help="held-out SQuAD-layout questions with answers")
-    m.add_argument("--write", action="store_true", help="save the chosen stride in model.json")
+    m.add_argument("--write", action="store_true", help="save the chosen settings in model.json")
     m.set_defaults(handler=run_mrc)
 
 
@@ -88,7 +92,7 @@ def run_mrc(args: argparse.Namespace) -> int:
     from cli.errors import UsageError
     from cli.mrc import load_mrc_model
     from core.mrc.squad import read_squad
-    from core.mrc.tuning import tune_stride
+    from core.mrc.tuning import tune_mrc
 
     dev = read_squad(existing_file(args.dev, "held-out questions"), require_answers=True)
     if not dev:
@@ -96,13 +100,14 @@ def run_mrc(args: argparse.Namespace) -> int:
     model = load_mrc_model(args.model)
     ctx, bar = console_context()
     try:
-        result = tune_stride(model, dev, ctx)
+        result = tune_mrc(model, dev, ctx)
     finally:
         bar.close()
     for row in result.pop("grid"):
         print(json.dumps(row))
     if args.write:
         model.info.layout = replace(model.info.layout, stride=result["stride"])
+        model.info.length_penalty = result["length_penalty"]
         model.save_info(args.model)
     print(json.dumps(result))
     return 0

@@ -115,6 +115,8 @@ def files(tmp_path: Path) -> dict[str, str]:
     fake_model(t / "m_predicates", {**META, "predicates": "作者"})
     fake_model(t / "m_thresholds", {**META, "thresholds": {"subject_start": "high"}})
     fake_model(t / "m_config", config={**CONFIG, "hidden_size": "32"})
+    mrc = {"task": "mrc", "format_version": 1, "method": "seq2seq"}
+    fake_model(t / "m_penalty", {**mrc, "length_penalty": -1})
     (fake_model(t / "m_json") / "model.json").write_text('{"task": "triples",', encoding="utf-8")
     (fake_model(t / "m_utf8") / "model.json").write_bytes(b'{"name": "\xff"}')
     (fake_model(t / "m_vocab") / "vocab.txt").write_bytes(b"[PAD]\n\xff\xfe\n")
@@ -197,6 +199,8 @@ CASES = {
     "model.json cut short": "extract --model {m_json} --text 甲|invalid JSON",
     "model.json not UTF-8": "extract --model {m_utf8} --text 甲|UTF-8",
     "model.json a list": "extract --model {m_list} --text 甲|expected a JSON object",
+    "answerer with a negative length penalty": "ask --model {m_penalty} --question 甲 "
+    '--context 乙|"length_penalty": expected a number of 0 or more',
     "model vocab not UTF-8": "extract --model {m_vocab} --text 甲|vocab.txt:2",
     "model folder empty": "extract --model {m_missing} --text 甲|missing model.json",
     "linker garbage weights": "link --kb {kb_jsonl} --model {m_garbage} --input "

@@ -194,7 +194,7 @@ def test_ask_every_document_of_a_project(trained, tmp_path, capsys):
     assert "no {subject}" in capsys.readouterr().err
 
 
-def test_tune_chooses_a_stride_on_half_the_questions_and_writes_only_with_write(
+def test_tune_chooses_settings_on_half_the_questions_and_writes_only_with_write(
     trained, files, tmp_path, capsys
 ):
     folder = tmp_path / "answerer"
@@ -204,12 +204,20 @@ def test_tune_chooses_a_stride_on_half_the_questions_and_writes_only_with_write(
     assert main(args) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.strip().splitlines()]
     grid, result = lines[:-1], lines[-1]
-    assert [row["stride"] for row in grid] == [4, 3, 2]  # 3/4, 1/2, 1/4 of a 6-token window
+    strides = [row["stride"] for row in grid if "stride" in row]
+    assert strides == [4, 3, 2]  # 3/4, 1/2, 1/4 of a 6-token window
     assert result["stride"] in {4, 3, 2}
+    penalties = [row["length_penalty"] for row in grid if "length_penalty" in row]
+    # the generating answerers also choose how answers of different lengths compare
+    generating = "pointer" not in trained.name
+    assert penalties == ([0.0, 0.5, 1.0, 1.5, 2.0] if generating else [])
+    assert result["length_penalty"] in ({0.0, 0.5, 1.0, 1.5, 2.0} if generating else {0.0})
     assert result["choose_questions"] + result["report_questions"] == len(_questions())
     assert (folder / "model.json").read_text() == before
     assert main([*args, "--write"]) == 0
-    assert json.loads((folder / "model.json").read_text())["layout"]["stride"] == result["stride"]
+    written = json.loads((folder / "model.json").read_text())
+    assert written["layout"]["stride"] == result["stride"]
+    assert written["length_penalty"] == result["length_penalty"]
     capsys.readouterr()
     assert main(["tune", "mrc", "--model", str(folder), "--dev", str(files["open"])]) == 2
     assert "answer" in capsys.readouterr().err

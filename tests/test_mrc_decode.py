@@ -138,6 +138,17 @@ def test_mlm_answer_is_the_best_run_of_the_passage_ending_at_padding():
     assert (cand.start, cand.end, cand.steps) == (2, 4, 3)
 
 
+def test_mlm_length_penalty_lets_a_longer_sure_answer_win():
+    passage = [5, 6, 7, 8]
+    # "5" then padding: 0.6 * 0.5; "5 6 7" then padding: 0.6 * 0.8 * 0.8 * 0.5
+    lp = _log_probs([{5: 0.6}, {6: 0.8, 0: 0.5}, {7: 0.8}, {0: 0.5}, {0: 0.9}])
+    plain = best_mlm_span(lp, passage, 0)
+    assert (plain.start, plain.end) == (0, 0)
+    longer = best_mlm_span(lp, passage, 0, length_penalty=1.0)
+    assert (longer.start, longer.end) == (0, 2)
+    assert longer.rank == pytest.approx(longer.log_prob / 4)
+
+
 def test_pointer_answer_ends_at_or_after_its_start_within_the_longest_answer():
     start = np.log(np.array([0.1, 0.6, 0.1, 0.2]))
     end = np.log(np.array([0.7, 0.05, 0.05, 0.2]))
@@ -180,6 +191,27 @@ def test_beam_search_only_grows_runs_of_the_window_and_picks_the_best_window():
     assert (best.window, best.start, best.end) == (0, 1, 2)  # 6 7 in window 0
     assert calls[0] == 2  # both windows read once at the first step
     assert best.log_prob == pytest.approx(np.log(0.6 * 0.6 * 0.9))
+
+
+def test_beam_search_length_penalty_keeps_growing_a_sure_continuation():
+    end = 3
+    passages = [[[5, 6, 7, 8]]]
+    # 5 may end (0.3) or go on to 6 7 with certainty, then end (0.9)
+    prefer = {(): {5: 0.9}, (5,): {6: 0.7, end: 0.3}, (5, 6): {7: 0.95}, (5, 6, 7): {end: 0.9}}
+
+    def next_log_probs(prefixes):
+        return _log_probs([prefer.get(tuple(ids), {end: 0.05}) for _, _, ids in prefixes])
+
+    def answer(penalty):
+        (best,) = constrained_beam_search(passages, next_log_probs, end, 4, 2, penalty)
+        return best.start, best.end
+
+    # "5" ended: 0.9 * 0.3 = 0.27; "5 6 7" ended: 0.9 * 0.7 * 0.95 * 0.9 = 0.54
+    assert answer(0.0) == (0, 2)
+    assert answer(1.0) == (0, 2)
+    prefer[(5, 6, 7)] = {end: 0.4}  # 0.24 < 0.27: the plain rule stops at "5"
+    assert answer(0.0) == (0, 0)
+    assert answer(1.0) == (0, 2)  # mean log-probability: 0.24 ** (1/4) > 0.27 ** (1/2)
 
 
 def test_beam_search_answers_several_questions_and_none_for_an_empty_passage():

@@ -5,6 +5,12 @@ rule is tested on hand-made numbers.
 Every rule returns a run of the window's tokens and its log-probability
 under the model; runs of different windows are compared by their
 :attr:`Candidate.rank`, the best wins.
+
+Answers of different lengths are compared by ``log p / steps ** alpha``
+(``alpha``, the length penalty: 0 is the plain log-probability, which
+favours short answers, every decision costing probability; 1 is the mean
+log-probability of a decision). A setting of the model, chosen on held-out
+questions (core/mrc/tuning.py).
 """
 
 from __future__ import annotations
@@ -25,15 +31,16 @@ class Candidate:
     # The window's log-probability of holding no answer (pointer: its
     # [CLS]); 0 where the method has none.
     null_log_prob: float = 0.0
+    length_penalty: float = 0.0
 
     @property
     def rank(self) -> float:
         """What windows are compared by: the answer's log-odds against the
-        window's own "no answer". A window's softmax spends its mass within
-        the window, so a window without the answer still puts a high
-        probability on its likeliest run; its [CLS] says how sure it is of
-        having one at all."""
-        return self.log_prob - self.null_log_prob
+        window's own "no answer", over its length penalty. A window's softmax
+        spends its mass within the window, so a window without the answer
+        still puts a high probability on its likeliest run; its [CLS] says
+        how sure it is of having one at all."""
+        return normalised(self.log_prob - self.null_log_prob, self.steps, self.length_penalty)
 
     @property
     def probability(self) -> float:
@@ -42,13 +49,24 @@ class Candidate:
         return float(np.exp(self.log_prob / max(1, self.steps)))
 
 
+def normalised(log_prob: float, steps: int, length_penalty: float) -> float:
+    """A log-probability over ``steps`` decisions, made comparable between
+    lengths: ``log_prob / steps ** length_penalty``."""
+    return log_prob / max(1, steps) ** length_penalty
+
+
 def best_mlm_span(
-    log_probs: np.ndarray, passage: Sequence[int], pad_id: int, window: int = 0
+    log_probs: np.ndarray,
+    passage: Sequence[int],
+    pad_id: int,
+    window: int = 0,
+    length_penalty: float = 0.0,
 ) -> Candidate | None:
     """The passage run of at most L tokens with the highest likelihood under
     an MLM answer: ``log_probs`` (L, vocab) at the L mask positions. A run of
     l tokens scores sum_k log p_k(token k) + log p_l([PAD]) (the answer stops
-    at its first padding; a run of L tokens needs no padding). The search is
+    at its first padding; a run of L tokens needs no padding), runs of
+    different lengths compared under the length penalty. The search is
     exact over every run of the passage, so the answer always occurs in it;
     the free argmax answer (which can invent characters) is what it would be
     without this rule."""
@@ -64,8 +82,9 @@ def best_mlm_span(
         total = running + (log_probs[k + 1, pad_id] if k + 1 < length else 0.0)
         i = int(np.argmax(total))
         steps = k + 1 + (1 if k + 1 < length else 0)
-        if best is None or total[i] > best.log_prob:
-            best = Candidate(window, i, i + k, float(total[i]), steps)
+        found = Candidate(window, i, i + k, float(total[i]), steps, 0.0, length_penalty)
+        if best is None or found.rank > best.rank:
+            best = found
     return best
 
 
@@ -119,6 +138,7 @@ def constrained_beam_search(
     end_id: int,
     max_len: int,
     beam_size: int,
+    length_penalty: float = 0.0,
 ) -> list[Candidate | None]:
     """Beam search for several questions at once, each over all its windows.
 
@@ -128,7 +148,9 @@ def constrained_beam_search(
     tokens, and may end (``end_id``) once it holds a token, so every answer
     occurs in the passage. Each question keeps ``beam_size`` hypotheses
     across its windows; its answer is the finished one with the highest
-    log-probability (ending included)."""
+    log-probability (ending included) under the length penalty. A live
+    hypothesis is dropped once it could not win even if it ended at the next
+    step for certain (with no penalty, exact: it can only fall further)."""
     live: list[_Hypothesis] = [
         _Hypothesis(q, w, [], list(range(len(p))), 0.0)
         for q, windows in enumerate(passages)
@@ -144,13 +166,19 @@ def constrained_beam_search(
         for h, lp in zip(live, log_probs, strict=True):
             passage = passages[h.question][h.window]
             if h.ids:
-                score = h.log_prob + float(lp[end_id])
+                first = h.starts[0]
+                ended = Candidate(
+                    h.window,
+                    first,
+                    first + len(h.ids) - 1,
+                    h.log_prob + float(lp[end_id]),
+                    len(h.ids) + 1,
+                    0.0,
+                    length_penalty,
+                )
                 best = finished[h.question]
-                if best is None or score > best.log_prob:
-                    first = h.starts[0]
-                    finished[h.question] = Candidate(
-                        h.window, first, first + len(h.ids) - 1, score, len(h.ids) + 1
-                    )
+                if best is None or ended.rank > best.rank:
+                    finished[h.question] = ended
             if step == max_len:
                 continue
             following: dict[int, list[int]] = {}
@@ -167,8 +195,12 @@ def constrained_beam_search(
         for q, hyps in grown.items():
             hyps.sort(key=lambda h: -h.log_prob)
             best = finished[q]
-            # A hypothesis already below the best finished answer can only fall further.
-            live.extend(h for h in hyps[:beam_size] if best is None or h.log_prob > best.log_prob)
+            live.extend(
+                h
+                for h in hyps[:beam_size]
+                if best is None
+                or normalised(h.log_prob, len(h.ids) + 1, length_penalty) > best.rank
+            )
     return finished
 
 

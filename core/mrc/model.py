@@ -62,6 +62,8 @@ class MrcModelInfo:
     # seq2seq: "beam" (one beam per question across its windows, pruned) or
     # "pooled" (the article's greedy vote over every window; core/mrc/decode.py)
     decoder: str = "beam"
+    # How answers of different lengths compare (core/mrc/decode.py); tune mrc
+    length_penalty: float = 0.0
     question_marks: bool = False  # pointer: segment ids mark what the question shares
     fold_traditional: bool = False  # read Traditional characters as Simplified (tokenizer)
     name: str = "mrc"
@@ -93,6 +95,9 @@ class MrcModelInfo:
         decoder = d.get("decoder", "beam")
         if decoder not in DECODERS:
             raise MrcFolderError(f'{where}: "decoder": expected one of {", ".join(DECODERS)}')
+        penalty = d.get("length_penalty", 0.0)
+        if isinstance(penalty, bool) or not isinstance(penalty, int | float) or penalty < 0:
+            raise MrcFolderError(f'{where}: "length_penalty": expected a number of 0 or more')
         marks = d.get("question_marks", False)
         if not isinstance(marks, bool) or (marks and method != "pointer"):
             raise MrcFolderError(
@@ -106,6 +111,7 @@ class MrcModelInfo:
             layout=Layout(**{k: raw[k] for k in Layout.__annotations__ if k in raw}),
             beam_size=beam,
             decoder=decoder,
+            length_penalty=float(penalty),
             question_marks=marks,
             fold_traditional=fold,
             name=str(d.get("name", "mrc")),
@@ -269,7 +275,11 @@ class MrcModel(FolderModel):
                 passage = np.append(windows[q][w].ids, self.tokenizer.pad_id)
                 columns, local = np.unique(passage, return_inverse=True)
                 log_probs = np.log(np.maximum(probs[k][:, columns], 1e-12))
-                out.append(best_mlm_span(log_probs, local[:-1], int(local[-1]), w))
+                out.append(
+                    best_mlm_span(
+                        log_probs, local[:-1], int(local[-1]), w, self.info.length_penalty
+                    )
+                )
             return out
         allowed = np.zeros(ids.shape, dtype="float32")
         allowed[:, 0] = 1.0
@@ -318,7 +328,12 @@ class MrcModel(FolderModel):
                 passages, next_log_probs, tok.sep_id, self.info.layout.answer_len
             )
         return constrained_beam_search(
-            passages, next_log_probs, tok.sep_id, self.info.layout.answer_len, self.info.beam_size
+            passages,
+            next_log_probs,
+            tok.sep_id,
+            self.info.layout.answer_len,
+            self.info.beam_size,
+            self.info.length_penalty,
         )
 
     def _predict(self, *arrays: np.ndarray) -> np.ndarray:

@@ -1,17 +1,22 @@
-"""Choosing how far apart an answerer's windows start (the stride) on
-held-out questions, by the one tuning rule (core/runtime/tuning.py).
+"""Choosing an answerer's decoding settings on held-out questions, by the
+one tuning rule (core/runtime/tuning.py): how far apart its windows start
+(the stride) and, for the generating answerers (MLM, seq2seq), how answers
+of different lengths compare (the length penalty, core/mrc/decode.py).
 
 Windows that overlap more show each answer nearer the middle of some
 window, with context on both sides, at the cost of reading more windows
-(stride 25 of 100 reads three times as many as 75). The stride is a
-setting of answering only: the network is the same.
+(stride 25 of 100 reads three times as many as 75). A length penalty lets
+longer answers win, which a plain log-probability holds against them (each
+decision costs probability); for seq2seq a longer answer is also more
+steps of decoding. Both are settings of answering only: the network is the
+same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from core.mrc.metric import score_predictions
 from core.mrc.model import MrcModel
@@ -20,34 +25,66 @@ from core.runtime.jobs import JobContext
 from core.runtime.tuning import require_two_halves, split_held_out
 
 SHARES = (0.75, 0.5, 0.25)  # stride as a share of the window
+PENALTIES = (0.0, 0.5, 1.0, 1.5, 2.0)  # tried for the MLM and seq2seq answerers
+GENERATING = ("mlm", "seq2seq")
+
+S = TypeVar("S", int, float)
 
 
-def f1_with_stride(
-    model: MrcModel, questions: Sequence[Question], stride: int, ctx: JobContext
+def f1_with(
+    model: MrcModel,
+    questions: Sequence[Question],
+    ctx: JobContext,
+    stride: int | None = None,
+    length_penalty: float | None = None,
 ) -> float:
-    saved = model.info.layout
-    model.info.layout = replace(saved, stride=stride)
+    """F1 on ``questions`` with the given settings; the model's own are put
+    back afterwards."""
+    layout, penalty = model.info.layout, model.info.length_penalty
+    if stride is not None:
+        model.info.layout = replace(layout, stride=stride)
+    if length_penalty is not None:
+        model.info.length_penalty = length_penalty
     try:
         answers = model.answer_many([(q.question, q.context) for q in questions], ctx=ctx)
     finally:
-        model.info.layout = saved
+        model.info.layout, model.info.length_penalty = layout, penalty
     gold = {q.id: q.answer_texts() for q in questions}
     return score_predictions(
         gold, {q.id: a.text for q, a in zip(questions, answers, strict=True)}
     ).f1
 
 
+def f1_with_stride(
+    model: MrcModel, questions: Sequence[Question], stride: int, ctx: JobContext
+) -> float:
+    return f1_with(model, questions, ctx, stride=stride)
+
+
+def f1_with_penalty(
+    model: MrcModel, questions: Sequence[Question], penalty: float, ctx: JobContext
+) -> float:
+    return f1_with(model, questions, ctx, length_penalty=penalty)
+
+
+def cheapest_that_pays(grid: Sequence[tuple[float, S]], margin: float) -> tuple[float, S]:
+    """(F1, setting) from ``grid`` ordered from the cheapest or plainest
+    setting on: the first whose F1 is within ``margin`` of the best, one
+    question's worth of F1, more than the noise of a few boundaries moving
+    by a character. A dearer setting has to beat every cheaper one by more
+    than that to be chosen, while a steady climb over several settings is
+    still followed."""
+    best = max(f for f, _ in grid)
+    return next((f, setting) for f, setting in grid if f >= best - margin - 1e-12)
+
+
 def tune_stride(
     model: MrcModel, questions: Sequence[Question], ctx: JobContext | None = None
 ) -> dict[str, Any]:
     """The stride with the best F1 on one half of the questions; F1 of the
-    current and the chosen stride on the other half. The model's layout is
-    left as it was.
-
-    A smaller stride reads two or three times as many windows, so it has to
-    earn its cost: it is chosen only when it beats every larger stride by at
-    least one question's worth of F1 (1 / the questions that choose), more
-    than the noise of a few boundaries moving by a character."""
+    current and the chosen stride on the other half. The model's settings
+    are left as they were. A smaller stride reads two or three times as
+    many windows, so it has to earn its cost (:func:`cheapest_that_pays`)."""
     ctx = ctx or JobContext.null()
     require_two_halves(len(questions), "questions")
     choose, report = split_held_out(questions)
@@ -57,11 +94,7 @@ def tune_stride(
     for k, stride in enumerate(strides):
         ctx.report(k, len(strides), f"stride {stride}")
         grid.append((f1_with_stride(model, choose, stride, ctx), stride))
-    margin = 1.0 / len(choose)
-    best_f1, best = grid[0]  # the largest stride first
-    for k, (f, stride) in enumerate(grid[1:], start=1):
-        if f >= max(g for g, _ in grid[:k]) + margin:
-            best_f1, best = f, stride
+    best_f1, best = cheapest_that_pays(grid, 1.0 / len(choose))
     current = model.info.layout.stride
     return {
         "stride": best,
@@ -72,3 +105,65 @@ def tune_stride(
         "choose_questions": len(choose),
         "report_questions": len(report),
     }
+
+
+def tune_length_penalty(
+    model: MrcModel, questions: Sequence[Question], ctx: JobContext | None = None
+) -> dict[str, Any]:
+    """The length penalty of :data:`PENALTIES` with the best F1 on one half
+    of the questions, as :func:`tune_stride` chooses a stride: a larger
+    penalty only when it beats every smaller one by one question's worth."""
+    ctx = ctx or JobContext.null()
+    require_two_halves(len(questions), "questions")
+    choose, report = split_held_out(questions)
+    grid = []
+    for k, penalty in enumerate(PENALTIES):
+        ctx.report(k, len(PENALTIES), f"length penalty {penalty}")
+        grid.append((f1_with_penalty(model, choose, penalty, ctx), penalty))
+    best_f1, best = cheapest_that_pays(grid, 1.0 / len(choose))
+    current = model.info.length_penalty
+    return {
+        "length_penalty": best,
+        "choose_f1": round(best_f1, 4),
+        "report_f1_before": round(f1_with_penalty(model, report, current, ctx), 4),
+        "report_f1_after": round(f1_with_penalty(model, report, best, ctx), 4),
+        "grid": [{"length_penalty": p, "f1": round(f, 4)} for f, p in grid],
+        "choose_questions": len(choose),
+        "report_questions": len(report),
+    }
+
+
+def tune_mrc(
+    model: MrcModel, questions: Sequence[Question], ctx: JobContext | None = None
+) -> dict[str, Any]:
+    """The stride, then (MLM, seq2seq) the length penalty at that stride.
+    Returns the chosen settings (``stride``, ``length_penalty``), each
+    search's grid and report-half F1, and the report half's F1 before and
+    after both. The model's settings are left as they were."""
+    ctx = ctx or JobContext.null()
+    before_layout, before_penalty = model.info.layout, model.info.length_penalty
+    stride = tune_stride(model, questions, ctx)
+    out: dict[str, Any] = {
+        "stride": stride["stride"],
+        "length_penalty": before_penalty,
+        "choose_questions": stride["choose_questions"],
+        "report_questions": stride["report_questions"],
+        "report_f1_before": stride["report_f1_before"],
+        "report_f1_after": stride["report_f1_after"],
+        "grid": stride["grid"],
+    }
+    if model.info.method not in GENERATING:
+        return out
+    model.info.layout = replace(before_layout, stride=stride["stride"])
+    try:
+        penalty = tune_length_penalty(model, questions, ctx)
+    finally:
+        model.info.layout = before_layout
+    out["length_penalty"] = penalty["length_penalty"]
+    out["grid"] = [*stride["grid"], *penalty["grid"]]
+    # The report half with both chosen, against the settings before.
+    _, report = split_held_out(questions)
+    out["report_f1_after"] = round(
+        f1_with(model, report, ctx, stride["stride"], penalty["length_penalty"]), 4
+    )
+    return out
