@@ -14,10 +14,12 @@
 # three can run at the same time, each in its own shell.
 # All three read Traditional characters folded to Simplified. Epochs: the
 # pointer answerer 10 (2,770 steps of 32 questions), reading question
-# marks, its window stride then chosen on dev (tune mrc); seq2seq 4, then
-# resumed for 2 more (its dev F1 still rose by 0.06 an epoch), and MLM 2:
-# what the time left allowed them. EPOCHS="N ..." sets the
-# schedules for all (several: the run is resumed with each in turn).
+# marks; seq2seq 4, then resumed for 2 more (its dev F1 still rose by 0.06
+# an epoch), then to 12; MLM 2, then resumed to 8: what the time left
+# allowed them. Each then has its decoding settings chosen on dev (tune
+# mrc: the window stride; MLM and seq2seq also the length penalty).
+# EPOCHS="N ..." sets the schedules for all (several: the run is resumed
+# with each in turn).
 # Shipping: the answerer with the best dev F1 (training.best_dev in its
 # model.json; dev.json, not the test sets) becomes resources/models/mrc-demo,
 # the other two resources/models/mrc-METHOD-demo.
@@ -69,8 +71,8 @@ PY
     mkdir -p runs/mrc
     case "$step" in
         pointer) extra=(--question-marks --fold-traditional) schedules=${EPOCHS:-10} ;;
-        seq2seq) extra=(--fold-traditional) schedules=${EPOCHS:-"4 6"} ;;
-        *) extra=(--fold-traditional) schedules=${EPOCHS:-2} ;;
+        seq2seq) extra=(--fold-traditional) schedules=${EPOCHS:-"4 6 12"} ;;
+        *) extra=(--fold-traditional) schedules=${EPOCHS:-"2 8"} ;;
     esac
     for epochs in $schedules; do
         $PY main.py train mrc --method "$step" "${extra[@]}" \
@@ -79,7 +81,6 @@ PY
             --passage-len 100 --question-len 32 --answer-len 24 \
             --name "mrc-$step-demo" --model-version 2 --out "runs/mrc/$step"
     done
-    if [ "$step" = pointer ]; then
-        $PY main.py tune mrc --model runs/mrc/pointer --dev $D/dev.json --write
-    fi
+    # the window stride, and for MLM and seq2seq the length penalty, on dev
+    $PY main.py tune mrc --model "runs/mrc/$step" --dev $D/dev.json --write
 done
