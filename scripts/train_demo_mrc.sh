@@ -70,16 +70,16 @@ PY
     [ -f $D/train.json ] || $PY scripts/build_mrc_data.py
     mkdir -p runs/mrc
     case "$step" in
-        pointer) extra=(--question-marks --fold-traditional) schedules=${EPOCHS:-10} ;;
-        seq2seq) extra=(--fold-traditional) schedules=${EPOCHS:-"4 6 12"} ;;
-        *) extra=(--fold-traditional) schedules=${EPOCHS:-"2 8"} ;;
+        pointer) extra=(--question-marks --fold-traditional) schedules=${EPOCHS:-10} version=2 ;;
+        seq2seq) extra=(--fold-traditional) schedules=${EPOCHS:-"4 6 12"} version=3 ;;
+        *) extra=(--fold-traditional) schedules=${EPOCHS:-"2 8"} version=3 ;;
     esac
     for epochs in $schedules; do
         $PY main.py train mrc --method "$step" "${extra[@]}" \
             --train $D/train.json --dev $D/dev.json --base "$BASE" \
             --epochs "$epochs" --lr 1e-3 --warmup 150 --seed 42 \
             --passage-len 100 --question-len 32 --answer-len 24 \
-            --name "mrc-$step-demo" --model-version 2 --out "runs/mrc/$step"
+            --name "mrc-$step-demo" --model-version $version --out "runs/mrc/$step"
     done
     # the window stride, and for MLM and seq2seq the length penalty, on dev
     $PY main.py tune mrc --model "runs/mrc/$step" --dev $D/dev.json --write
