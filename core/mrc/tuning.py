@@ -14,7 +14,7 @@ same.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -78,6 +78,36 @@ def cheapest_that_pays(grid: Sequence[tuple[float, S]], margin: float) -> tuple[
     return next((f, setting) for f, setting in grid if f >= best - margin - 1e-12)
 
 
+def _search(
+    model: MrcModel,
+    questions: Sequence[Question],
+    ctx: JobContext,
+    key: str,
+    values: Sequence[S],
+    current: S,
+    f1: Callable[[MrcModel, Sequence[Question], S, JobContext], float],
+) -> dict[str, Any]:
+    """One setting over ``values`` (cheapest first): chosen on one half of
+    the questions by :func:`cheapest_that_pays`, the current and the chosen
+    value scored on the other half."""
+    require_two_halves(len(questions), "questions")
+    choose, report = split_held_out(questions)
+    grid = []
+    for k, value in enumerate(values):
+        ctx.report(k, len(values), f"{key.replace('_', ' ')} {value}")
+        grid.append((f1(model, choose, value, ctx), value))
+    best_f1, best = cheapest_that_pays(grid, 1.0 / len(choose))
+    return {
+        key: best,
+        "choose_f1": round(best_f1, 4),
+        "report_f1_before": round(f1(model, report, current, ctx), 4),
+        "report_f1_after": round(f1(model, report, best, ctx), 4),
+        "grid": [{key: v, "f1": round(f, 4)} for f, v in grid],
+        "choose_questions": len(choose),
+        "report_questions": len(report),
+    }
+
+
 def tune_stride(
     model: MrcModel, questions: Sequence[Question], ctx: JobContext | None = None
 ) -> dict[str, Any]:
@@ -85,52 +115,33 @@ def tune_stride(
     current and the chosen stride on the other half. The model's settings
     are left as they were. A smaller stride reads two or three times as
     many windows, so it has to earn its cost (:func:`cheapest_that_pays`)."""
-    ctx = ctx or JobContext.null()
-    require_two_halves(len(questions), "questions")
-    choose, report = split_held_out(questions)
     size = model.info.layout.passage_len
     strides = sorted({max(1, round(size * s)) for s in SHARES}, reverse=True)
-    grid = []
-    for k, stride in enumerate(strides):
-        ctx.report(k, len(strides), f"stride {stride}")
-        grid.append((f1_with_stride(model, choose, stride, ctx), stride))
-    best_f1, best = cheapest_that_pays(grid, 1.0 / len(choose))
-    current = model.info.layout.stride
-    return {
-        "stride": best,
-        "choose_f1": round(best_f1, 4),
-        "report_f1_before": round(f1_with_stride(model, report, current, ctx), 4),
-        "report_f1_after": round(f1_with_stride(model, report, best, ctx), 4),
-        "grid": [{"stride": s, "f1": round(f, 4)} for f, s in grid],
-        "choose_questions": len(choose),
-        "report_questions": len(report),
-    }
+    return _search(
+        model,
+        questions,
+        ctx or JobContext.null(),
+        "stride",
+        strides,
+        model.info.layout.stride,
+        f1_with_stride,
+    )
 
 
 def tune_length_penalty(
     model: MrcModel, questions: Sequence[Question], ctx: JobContext | None = None
 ) -> dict[str, Any]:
-    """The length penalty of :data:`PENALTIES` with the best F1 on one half
-    of the questions, as :func:`tune_stride` chooses a stride: a larger
-    penalty only when it beats every smaller one by one question's worth."""
-    ctx = ctx or JobContext.null()
-    require_two_halves(len(questions), "questions")
-    choose, report = split_held_out(questions)
-    grid = []
-    for k, penalty in enumerate(PENALTIES):
-        ctx.report(k, len(PENALTIES), f"length penalty {penalty}")
-        grid.append((f1_with_penalty(model, choose, penalty, ctx), penalty))
-    best_f1, best = cheapest_that_pays(grid, 1.0 / len(choose))
-    current = model.info.length_penalty
-    return {
-        "length_penalty": best,
-        "choose_f1": round(best_f1, 4),
-        "report_f1_before": round(f1_with_penalty(model, report, current, ctx), 4),
-        "report_f1_after": round(f1_with_penalty(model, report, best, ctx), 4),
-        "grid": [{"length_penalty": p, "f1": round(f, 4)} for f, p in grid],
-        "choose_questions": len(choose),
-        "report_questions": len(report),
-    }
+    """The length penalty of :data:`PENALTIES`, chosen as :func:`tune_stride`
+    chooses a stride: the smallest within one question's F1 of the best."""
+    return _search(
+        model,
+        questions,
+        ctx or JobContext.null(),
+        "length_penalty",
+        PENALTIES,
+        model.info.length_penalty,
+        f1_with_penalty,
+    )
 
 
 def tune_mrc(
