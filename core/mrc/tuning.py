@@ -16,19 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 from core.mrc.metric import score_predictions
 from core.mrc.model import MrcModel
 from core.mrc.squad import Question
 from core.runtime.jobs import JobContext
-from core.runtime.tuning import require_two_halves, split_held_out
+from core.runtime.tuning import S, cheapest_that_pays, require_two_halves, split_held_out
 
 SHARES = (0.75, 0.5, 0.25)  # stride as a share of the window
 PENALTIES = (0.0, 0.5, 1.0, 1.5, 2.0)  # tried for the MLM and seq2seq answerers
 GENERATING = ("mlm", "seq2seq")
-
-S = TypeVar("S", int, float)
 
 
 def f1_with(
@@ -65,17 +63,6 @@ def f1_with_penalty(
     model: MrcModel, questions: Sequence[Question], penalty: float, ctx: JobContext
 ) -> float:
     return f1_with(model, questions, ctx, length_penalty=penalty)
-
-
-def cheapest_that_pays(grid: Sequence[tuple[float, S]], margin: float) -> tuple[float, S]:
-    """(F1, setting) from ``grid`` ordered from the cheapest or plainest
-    setting on: the first whose F1 is within ``margin`` of the best, one
-    question's worth of F1, more than the noise of a few boundaries moving
-    by a character. A dearer setting has to beat every cheaper one by more
-    than that to be chosen, while a steady climb over several settings is
-    still followed."""
-    best = max(f for f, _ in grid)
-    return next((f, setting) for f, setting in grid if f >= best - margin - 1e-12)
 
 
 def _search(
